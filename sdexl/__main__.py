@@ -1,0 +1,3 @@
+from sdexl.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Analysis over harvested answers: tables, variation, correlation, development."""

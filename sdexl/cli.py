@@ -1,0 +1,157 @@
+"""The ``sdexl`` command line: parses arguments, calls the library, prints.
+
+Heavy modules (pandas, xlsxwriter, openpyxl) are imported inside the commands
+so that ``sdexl --help`` starts fast. Library exceptions become one clear
+sentence here; a traceback is shown only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sdexl import __version__
+
+
+class Context:
+    def __init__(self, workspace: str | None, debug: bool):
+        self.workspace_arg = workspace
+        self.debug = debug
+
+    def workspace(self):
+        from sdexl.workspace import open_workspace
+
+        return open_workspace(self.workspace_arg)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+class FriendlyGroup(click.Group):
+    """Turns expected failures into one sentence and exit status 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the boundary of the program
+            if ctx.obj is not None and getattr(ctx.obj, "debug", False):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            click.echo("Run again with --debug for the full traceback.", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-w",
+    "--workspace",
+    type=click.Path(file_okay=False),
+    envvar="SDEXL_WORKSPACE",
+    help="Workspace folder (default: the current folder, or $SDEXL_WORKSPACE).",
+)
+@click.option("--debug", is_flag=True, help="Show full tracebacks.")
+@click.version_option(__version__, prog_name="sdexl")
+@click.pass_context
+def main(ctx, workspace, debug):
+    """sdexl: run a spreadsheet data collection among the 98 Danish municipalities.
+
+    \b
+    A round, step by step:
+      sdexl init runde-2024          # a workspace with the built-in surveys
+      sdexl -w runde-2024 generate sde-2024
+      (mail outgoing/sde-2024/*.xlsx; save the replies in incoming/)
+      sdexl -w runde-2024 harvest
+      sdexl -w runde-2024 status sde-2024
+    """
+    ctx.obj = Context(workspace, debug)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+def init(directory):
+    """Create a workspace in DIRECTORY with the built-in survey definitions.
+
+    \b
+    Example:
+      sdexl init ~/sde/runde-2024
+    """
+    from sdexl.workspace import init_workspace
+
+    ws = init_workspace(directory)
+    click.echo(f"Workspace ready in {ws.root}")
+    click.echo(f"Edit {ws.root / 'sdexl.yaml'} (deadlines, contact person), then run: sdexl -w {ws.root} generate SURVEY")
+
+
+@main.group()
+def template():
+    """Check survey definitions and export their JSON Schema."""
+
+
+@template.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def template_check(files):
+    """Report every problem in the survey definitions FILES.
+
+    \b
+    Example:
+      sdexl template check templates/sde-2024.yaml
+    """
+    from sdexl.survey.check import check_file
+
+    failed = False
+    for name in files:
+        problems = check_file(Path(name))
+        errors = [p for p in problems if p.severity == "error"]
+        failed |= bool(errors)
+        if not problems:
+            click.echo(f"{name}: OK")
+        for problem in problems:
+            click.echo(f"{name}: {problem}")
+    if failed:
+        sys.exit(1)
+
+
+@template.command("schema")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
+def template_schema(output):
+    """Print the JSON Schema of the survey definition format (for editors).
+
+    \b
+    Example:
+      sdexl template schema -o survey.schema.json
+    """
+    from sdexl.survey.schema import schema_json
+
+    text = schema_json()
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}")
+    else:
+        click.echo(text)
+
+
+@main.command()
+@click.argument("survey")
+@click.option("-k", "--kommune", "kommuner", multiple=True, help="Kommunekode to generate for (repeatable; default all 98).")
+@pass_ctx
+def generate(ctx, survey, kommuner):
+    """Write one workbook per municipality to outgoing/SURVEY/.
+
+    \b
+    Example:
+      sdexl generate sde-2024
+      sdexl generate sde-2022 -k 101 -k 147
+    """
+    from sdexl.generate.run import generate_all
+
+    ws = ctx.workspace()
+    result = generate_all(ws, survey, list(kommuner) or None, progress=True)
+    click.echo(f"Wrote {len(result.files)} workbooks to {ws.outgoing_dir(survey)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

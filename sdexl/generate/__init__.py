@@ -1,0 +1,1 @@
+"""Generate one screening workbook per municipality."""

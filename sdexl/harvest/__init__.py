@@ -1,0 +1,1 @@
+"""Harvest returned workbooks: identify, validate, archive, give feedback."""

@@ -1,0 +1,1 @@
+"""What leaves sdexl: master workbook, data extracts, benchmark reports."""

@@ -1,0 +1,230 @@
+"""The survey definition format: what a question, a condition and a rule are.
+
+A survey lives in ``templates/<id>.yaml`` as data. This module only describes
+and checks the shape of that data; it never evaluates strings from the file.
+Conditions and cross-field rules are structured objects that the generator
+turns into spreadsheet formulas and the harvester re-checks in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+QuestionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+
+QuestionType = Literal[
+    "single",  # one category from a dropdown
+    "multi",  # several categories: one "X" column per category
+    "integer",  # whole number (counts)
+    "amount",  # amount in kr.
+    "date",
+    "text",  # free text
+    "other_text",  # "Andet: angiv" text tied to one category of a choice question
+]
+
+CHOICE_TYPES = ("single", "multi")
+NUMBER_TYPES = ("integer", "amount")
+TEXT_TYPES = ("text", "other_text")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Choice(_Strict):
+    """One answer category. ``label`` is the canonical Danish text."""
+
+    label: str = Field(min_length=1)
+    # A stable code shared across rounds (e.g. the age band "18-25"), so the
+    # 2022 case screening and the 2024 aggregate follow-up map onto the same
+    # indicator.
+    code: str | None = None
+    # Numeric bounds for bands (kr.): min <= amount < max.
+    min: float | None = None
+    max: float | None = None
+
+
+class Condition(_Strict):
+    """Relevance: ask ``question`` only when another answer is (not) in a set."""
+
+    question: QuestionId
+    in_: list[str] | None = Field(default=None, alias="in")
+    not_in: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_operator(self) -> "Condition":
+        if (self.in_ is None) == (self.not_in is None):
+            raise ValueError("a condition needs exactly one of 'in' or 'not_in'")
+        return self
+
+    def holds(self, answer: str | None) -> bool | None:
+        """True/False when decidable; None when the controlling answer is missing."""
+        if answer is None or answer == "":
+            return None
+        if self.in_ is not None:
+            return answer in self.in_
+        return answer not in (self.not_in or [])
+
+
+class Question(_Strict):
+    id: QuestionId
+    number: str | None = None  # as shown to the municipality: "1", "3a"
+    label: str = Field(min_length=1)  # the full Danish question text
+    short: str | None = None  # short header text; defaults to the label
+    help: str | None = None  # input help shown in Excel (<= 255 characters)
+    type: QuestionType
+    choices: list[Choice] | None = None
+    required: bool = False
+    personal: bool = False  # name, CPR, birth date: never harvested
+    role: Literal["case_ref"] | None = None  # the municipality's own case number
+    relevant: Condition | None = None
+    other_of: QuestionId | None = None  # for other_text: the choice question
+    other_choice: str | None = None  # ... and the category that opens it
+    min: float | None = None
+    max: float | None = None
+    section: str | None = None  # heading on aggregate forms
+    indicator: str | None = None  # cross-round indicator this question feeds
+    code: str | None = None  # for a count question: the indicator category
+    width: float | None = None  # column width on the entry sheet
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _plain_strings_are_choices(cls, value):
+        if isinstance(value, list):
+            return [{"label": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @model_validator(mode="after")
+    def _type_fits_fields(self) -> "Question":
+        if self.type in CHOICE_TYPES and not self.choices:
+            raise ValueError(f"question {self.id}: type {self.type} needs choices")
+        if self.type not in CHOICE_TYPES and self.choices:
+            raise ValueError(f"question {self.id}: only single/multi questions have choices")
+        if self.type == "other_text" and not (self.other_of and self.other_choice):
+            raise ValueError(f"question {self.id}: other_text needs other_of and other_choice")
+        if self.role == "case_ref" and self.personal:
+            raise ValueError(f"question {self.id}: the case reference cannot be personal data")
+        if self.choices:
+            labels = [c.label for c in self.choices]
+            if len(set(labels)) != len(labels):
+                raise ValueError(f"question {self.id}: duplicate answer categories")
+        return self
+
+    @property
+    def header(self) -> str:
+        return self.short or self.label
+
+    @property
+    def labels(self) -> list[str]:
+        return [c.label for c in self.choices or []]
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type in CHOICE_TYPES
+
+    @property
+    def is_number(self) -> bool:
+        return self.type in NUMBER_TYPES
+
+
+class Rule(_Strict):
+    """A cross-field rule, checked live in the workbook and again on harvest."""
+
+    id: QuestionId
+    kind: Literal["sum_equals", "at_most", "band_matches_amount", "none_if_zero_cases"]
+    parts: list[QuestionId] | None = None  # sum_equals
+    whole: QuestionId | None = None  # sum_equals, at_most
+    part: QuestionId | None = None  # at_most
+    band: QuestionId | None = None  # band_matches_amount: the band question
+    amount: QuestionId | None = None  # ... and the optional exact amount
+    description: str = Field(min_length=1)  # Danish, shown on the overview tab
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> "Rule":
+        needed = {
+            "sum_equals": ("parts", "whole"),
+            "at_most": ("part", "whole"),
+            "band_matches_amount": ("band", "amount"),
+            "none_if_zero_cases": (),
+        }[self.kind]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"rule {self.id} ({self.kind}) needs {', '.join(missing)}")
+        return self
+
+    @property
+    def question_ids(self) -> list[str]:
+        ids = list(self.parts or [])
+        ids += [q for q in (self.whole, self.part, self.band, self.amount) if q]
+        return ids
+
+
+class Survey(_Strict):
+    id: QuestionId | Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+    title: str
+    round: str  # e.g. "Runde 1 (2022)"
+    kind: Literal["cases", "aggregate"]
+    reference_date: dt.date
+    reference_text: str  # as the municipality reads it: "1. oktober 2022"
+    purpose: str
+    definition: str  # the 2 mio. kr. definition, in Danish
+    instructions: list[str] = Field(default_factory=list)
+    entry_sheet: str = Field(max_length=31)  # "Sager" or "Skema"
+    max_rows: int = Field(default=300, ge=1, le=5000)
+    questions: list[Question]
+    rules: list[Rule] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # editorial notes (English)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "Survey":
+        ids = [q.id for q in self.questions]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate question ids: {', '.join(dupes)}")
+        by_id = {q.id: q for q in self.questions}
+        for q in self.questions:
+            if q.relevant:
+                self._check_condition(q, by_id)
+            if q.other_of:
+                target = by_id.get(q.other_of)
+                if target is None or not target.is_choice:
+                    raise ValueError(f"{q.id}: other_of {q.other_of} is not a choice question")
+                if q.other_choice not in target.labels:
+                    raise ValueError(f"{q.id}: '{q.other_choice}' is not a category of {target.id}")
+        for rule in self.rules:
+            unknown = [i for i in rule.question_ids if i not in by_id]
+            if unknown:
+                raise ValueError(f"rule {rule.id} names unknown questions: {', '.join(unknown)}")
+        if self.kind == "cases" and sum(q.role == "case_ref" for q in self.questions) != 1:
+            raise ValueError("a case survey needs exactly one question with role: case_ref")
+        return self
+
+    @staticmethod
+    def _check_condition(q: Question, by_id: dict[str, Question]) -> None:
+        cond = q.relevant
+        target = by_id.get(cond.question)
+        if target is None:
+            raise ValueError(f"{q.id}: condition names unknown question {cond.question}")
+        if target.type != "single":
+            raise ValueError(f"{q.id}: conditions must refer to a single-choice question")
+        for label in (cond.in_ or []) + (cond.not_in or []):
+            if label not in target.labels:
+                raise ValueError(f"{q.id}: '{label}' is not a category of {target.id}")
+
+    def question(self, qid: str) -> Question:
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        raise KeyError(qid)
+
+    @property
+    def case_ref(self) -> Question | None:
+        return next((q for q in self.questions if q.role == "case_ref"), None)
+
+    @property
+    def analysis_questions(self) -> list[Question]:
+        """Questions whose answers may leave the municipality's own copy."""
+        return [q for q in self.questions if not q.personal]

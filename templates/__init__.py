@@ -1,0 +1,1 @@
+"""Survey definitions (YAML). This folder ships inside the package as sdexl.templates."""
