@@ -100,3 +100,13 @@ def col_letter(index: int) -> str:
 def cell_ref(row: int, col: int) -> str:
     """A1-style reference from zero-based row and column."""
     return f"{col_letter(col)}{row + 1}"
+
+# Vejledning: the municipality is named here too, so a file whose metadata was
+# lost (content copied into a new workbook) can still be identified.
+GUIDE_TITLE_CELL = "A1"
+GUIDE_KOMMUNE_LABEL_CELL = "A3"  # "Kommune:"
+GUIDE_KOMMUNE_CELL = "B3"  # "København (kommunekode 101)"
+
+
+def kommune_caption(name: str, code: str) -> str:
+    return f"{name} (kommunekode {code})"
