@@ -1,0 +1,148 @@
+"""One municipality's workbook, from survey definition to a protected .xlsx file.
+
+Sheets, in the order a municipality meets them: Vejledning, the entry sheet
+(Sager or Skema), Overblik; then the hidden Lister and the very hidden _sdexl.
+The same writer makes feedback workbooks: ``prefill`` puts a municipality's
+returned answers back, and ``problems`` marks cells and adds "Fejl og rettelser".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from sdexl import layout
+from sdexl.generate.entry import SHEET_PASSWORD, write_entry
+from sdexl.generate.form import write_form
+from sdexl.generate.guide import write_guide
+from sdexl.generate.lists import list_refs, write_lists
+from sdexl.generate.metadata import Metadata, protect_structure, write_metadata
+from sdexl.generate.overview import write_case_overview, write_form_overview
+from sdexl.generate.styles import Styles, make_styles
+from sdexl.reference import Municipality
+from sdexl.survey.model import Survey
+from sdexl.workspace import Config
+
+FEEDBACK_SHEET = "Fejl og rettelser"
+
+# User-supplied text must stay text: never a formula, a link or a number.
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem to show in a feedback workbook.
+
+    ``row`` is the 0-based index into ``Prefill.rows`` (None for the aggregate
+    form or a problem with the whole file); ``key`` the column key (question id,
+    or "<id>#<n>" for a multi category), None for a problem with the whole file.
+    """
+
+    message: str  # Danish, complete
+    row: int | None = None
+    key: str | None = None
+    original_cell: str | None = None  # where it was in the returned file
+    severity: str = "error"
+
+
+@dataclass
+class Prefill:
+    """Answers to put back into a workbook (feedback, tests, the demo)."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)  # case surveys: one dict per case, column key -> value
+    form: dict[str, Any] = field(default_factory=dict)  # aggregate surveys: question id -> value
+    zero_cases: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+
+def write_workbook(
+    path: Path,
+    survey: Survey,
+    kommune: Municipality,
+    meta: Metadata,
+    config: Config,
+    max_rows: int | None = None,
+    prefill: Prefill | None = None,
+) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prefill = prefill or Prefill()
+    rows = max_rows or config.round(survey.id).max_rows or survey.max_rows
+    rows = max(rows, len(prefill.rows))
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    wb.set_properties({"title": survey.title, "subject": f"{kommune.name} ({kommune.code})", "author": config.sender.organisation,
+                       "company": config.sender.organisation, "comments": "Lavet med sdexl"})
+    styles = make_styles(wb)
+    write_guide(wb, survey, kommune, config, styles)
+    # Sheet order follows creation order, so the list sheet is written last;
+    # the entry sheet only needs the names its dropdowns will point at.
+    lists = list_refs(survey)
+    if survey.kind == "cases":
+        entry = write_entry(wb, survey, kommune, styles, lists, rows, prefill.rows, prefill.zero_cases)
+        write_case_overview(wb, survey, kommune, styles, entry)
+        problem_cells = _case_problem_cells(entry, prefill.problems)
+    else:
+        form = write_form(wb, survey, kommune, styles, lists, prefill.form)
+        write_form_overview(wb, survey, kommune, styles, form)
+        problem_cells = _form_problem_cells(form, prefill.problems)
+    if prefill.problems:
+        _mark_problems(wb, survey, styles, problem_cells, prefill)
+        _write_feedback_sheet(wb, survey, styles, prefill.problems, problem_cells)
+    write_lists(wb, survey, styles)
+    write_metadata(wb, meta, styles)
+    wb.close()
+    protect_structure(path)
+    return path
+
+
+def _case_problem_cells(entry, problems: list[Problem]) -> dict[int, tuple[int, int] | None]:
+    cells = {}
+    for i, p in enumerate(problems):
+        if p.row is not None and p.key in entry.columns:
+            cells[i] = (entry.first_row + p.row, entry.columns[p.key].index)
+        else:
+            cells[i] = None
+    return cells
+
+
+def _form_problem_cells(form, problems: list[Problem]) -> dict[int, tuple[int, int] | None]:
+    return {i: (form.rows[p.key], layout.FORM_ANSWER_COL) if p.key in form.rows else None for i, p in enumerate(problems)}
+
+
+def _mark_problems(wb, survey: Survey, styles: Styles, cells, prefill: Prefill) -> None:
+    """Orange problem cells, keeping the value, with the message as a cell note."""
+    ws = wb.get_worksheet_by_name(survey.entry_sheet)
+    notes: dict[tuple[int, int], list[str]] = {}
+    for i, cell in cells.items():
+        if cell:
+            notes.setdefault(cell, []).append(prefill.problems[i].message)
+    for (row, col), messages in notes.items():
+        # A conditional format wins over the cell format, so the orange mark is
+        # a conditional format that always applies; it goes away with the edit.
+        ws.conditional_format(row, col, row, col, {"type": "formula", "criteria": "=TRUE", "format": styles.feedback, "stop_if_true": True})
+        ws.write_comment(row, col, "\n".join(messages)[:2000], {"x_scale": 3, "y_scale": 2})
+
+
+def _write_feedback_sheet(wb, survey: Survey, styles: Styles, problems: list[Problem], cells) -> None:
+    ws = wb.add_worksheet(FEEDBACK_SHEET)
+    ws.write_string(0, 0, "Fejl og rettelser", styles.title)
+    ws.write_string(1, 0, f"Vi har læst jeres skema. Ret venligst de {len(problems)} punkter herunder på fanen "
+                          f"{survey.entry_sheet} (cellerne er markeret med orange), gem filen og send den retur. Tak for hjælpen.", styles.text)
+    headers = ["Nr.", "Alvor", "Fane", "Celle", "Celle i jeres fil", "Besked"]
+    for col, text in enumerate(headers):
+        ws.write_string(3, col, text, styles.header)
+    for i, p in enumerate(problems):
+        row = 4 + i
+        cell = cells.get(i)
+        ws.write_number(row, 0, i + 1)
+        ws.write_string(row, 1, "Fejl" if p.severity == "error" else "Bemærk")
+        ws.write_string(row, 2, survey.entry_sheet if cell else "")
+        ws.write_string(row, 3, layout.cell_ref(*cell) if cell else "")
+        ws.write_string(row, 4, p.original_cell or "")
+        ws.write_string(row, 5, p.message, styles.wrap)
+    for col, width in enumerate((5, 8, 10, 8, 14, 110)):
+        ws.set_column(col, col, width)
+    ws.protect(SHEET_PASSWORD, {"format_columns": True, "format_rows": True})
+    ws.activate()

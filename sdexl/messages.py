@@ -1,0 +1,260 @@
+"""Every Danish message a municipality can read, in one catalogue.
+
+Each entry is a stable code (used in ``Issue.code``, the ledger and tests) with
+a severity and a template. Templates say where the problem is (file, sheet,
+cell), what was found and how to fix it, politely and precisely.
+
+Code never writes user-facing Danish inline: it calls ``render(code, **fields)``.
+Tests assert against ``render(...)`` of the same code, so the wording lives here
+and only here.
+
+Common fields:
+    sheet, cell    where the problem is; ``where`` is built from them (and ``case``)
+    value          the offending value as the municipality wrote it
+    question       a question as the municipality knows it: see ``question_ref``
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Message:
+    severity: Severity
+    template: str
+
+
+def _e(template: str) -> Message:
+    return Message("error", template)
+
+
+def _w(template: str) -> Message:
+    return Message("warning", template)
+
+
+def _i(template: str) -> Message:
+    return Message("info", template)
+
+
+CATALOGUE: dict[str, Message] = {
+    # --- The file as a whole (read.py; intake may add its own codes here) ----
+    "unreadable-file": _e(
+        "Filen {file} kan ikke læses ({reason}). Åbn den i Excel, gem den som Excel-projektmappe (.xlsx) "
+        "og send den igen."
+    ),
+    "entry-sheet-missing": _e(
+        "Filen {file} har ingen fane med navnet {sheet}.{hint} Skriv svarene på fanen {sheet} i den udsendte "
+        "skabelon, og send filen igen."
+    ),
+    "entry-sheet-renamed": _w(
+        "Fanen {expected} findes ikke i filen; svarene er i stedet læst fra fanen {sheet}, som har skabelonens "
+        "kolonner. Giv gerne fanen sit oprindelige navn, {expected}."
+    ),
+    "formula-errors-unchecked": _i(
+        "Filen er gemt som {format}. I dette format kan celler med formelfejl (fx #I/T) ikke skelnes fra tomme "
+        "celler. Gem helst filen som Excel-projektmappe (.xlsx)."
+    ),
+    # --- Finding the columns and rows ---------------------------------------
+    "id-row-missing": _w(
+        "Fane {sheet}: rækken med spørgsmålenes id'er (række {expected_row} i skabelonen) mangler, så kolonnerne "
+        "er fundet ud fra overskrifterne i række {row}. Kontrollér, at svarene står under de rigtige overskrifter, "
+        "og slet ikke skabelonens rækker."
+    ),
+    "header-near-miss": _w(
+        "{where}: overskriften '{value}' er læst som {question} ('{expected}'). Er det forkert, så ret "
+        "overskriften til '{expected}'."
+    ),
+    "missing-question-column": _e(
+        "Fane {sheet}: kolonnen til {question} mangler.{hint} Kopiér kolonnen fra den udsendte skabelon ind igen, "
+        "og udfyld den."
+    ),
+    "duplicate-column": _w(
+        "Fane {sheet}: kolonnen til {question} findes to gange (celle {cell} og {other}). Kun kolonnen med "
+        "celle {cell} er læst. Slet den ekstra kolonne."
+    ),
+    "unknown-column": _i(
+        "{where}: kolonnen '{value}' hører ikke til skemaet, og dens indhold er ikke læst med."
+    ),
+    "form-id-column-missing": _w(
+        "Fane {sheet}: kolonnen med spørgsmålenes id'er (overskriften 'id') mangler, så spørgsmålene er fundet "
+        "ud fra spørgsmålsteksterne i kolonne {column}. Kontrollér, at hvert svar står ud for sit spørgsmål."
+    ),
+    "answer-column-guessed": _w(
+        "Fane {sheet}: kolonnen med overskriften 'Svar' blev ikke fundet, så svarene er læst fra kolonne "
+        "{column}. Giv gerne kolonnen overskriften 'Svar' igen."
+    ),
+    "missing-question-row": _e(
+        "Fane {sheet}: rækken med {question} mangler. Kopiér rækken fra den udsendte skabelon ind igen, og "
+        "udfyld den."
+    ),
+    "duplicate-question-row": _w(
+        "Fane {sheet}: {question} står to gange (celle {cell} og {other}). Kun svaret i celle {cell} er læst. "
+        "Slet den ekstra række."
+    ),
+    # --- One cell -------------------------------------------------------------
+    "formula-error": _e(
+        "{where}: cellen viser fejlen {value} i stedet for et svar til {question}. Skriv svaret som en værdi "
+        "(ikke som en formel), eller lad cellen stå tom."
+    ),
+    "not-a-category": _e(
+        "{where}: '{value}' er ikke en af svarmulighederne til {question}.{hint} Vælg et svar fra listen: "
+        "{choices}."
+    ),
+    "category-normalised": _w(
+        "{where}: '{value}' er læst som '{canonical}' ({question}). Vælg gerne svaret fra listen, så det staves "
+        "præcis som der."
+    ),
+    "multi-mark-normalised": _w(
+        "{where}: '{value}' er læst som et X ved '{choice}' ({question}). Skriv X ud for de svarmuligheder, "
+        "der passer."
+    ),
+    "multi-mark-invalid": _e(
+        "{where}: '{value}' kan ikke læses som et X ved '{choice}' ({question}). Skriv X, hvis svarmuligheden "
+        "passer, og lad ellers cellen stå tom."
+    ),
+    "number-as-text": _w(
+        "{where}: '{value}' er skrevet som tekst og er læst som tallet {number} ({question}). Skriv gerne kun "
+        "tallet, uden punktummer, mellemrum og 'kr.'."
+    ),
+    "not-a-number": _e("{where}: '{value}' er ikke et tal ({question}). {how}"),
+    "not-an-integer": _e("{where}: {value} er ikke et helt tal ({question}). Skriv et helt tal."),
+    "below-min": _e(
+        "{where}: {value} er mindre end {limit}, som er det mindste tilladte svar til {question}. Ret tallet."
+    ),
+    "above-max": _e(
+        "{where}: {value} er større end {limit}, som er det største tilladte svar til {question}. Ret tallet."
+    ),
+    "date-as-text": _w(
+        "{where}: '{value}' er skrevet som tekst og er læst som datoen {date} ({question}). Skriv gerne datoen "
+        "som dd-mm-åååå."
+    ),
+    "date-from-number": _w(
+        "{where}: tallet {value} er læst som datoen {date} ({question}). Skriv gerne datoen som dd-mm-åååå."
+    ),
+    "not-a-date": _e("{where}: '{value}' kan ikke læses som en dato ({question}). Skriv datoen som dd-mm-åååå."),
+    "personal-invalid": _w(
+        "{where}: indholdet kan ikke læses som en dato ({question}). Feltet er kun til kommunens eget overblik "
+        "og bliver ikke indsamlet, men ret det gerne."
+    ),
+    "cpr-masked": _w(
+        "{where}: teksten i {question} indeholder noget, der ligner et CPR-nummer. Det er erstattet med "
+        "XXXXXX-XXXX og bliver ikke indsamlet. Slet CPR-numre fra regnearket."
+    ),
+    # --- One case (row) or the form ---------------------------------------
+    "required-missing": _e("{where}: {question} er ikke besvaret. {how}"),
+    "irrelevant-answer": _w(
+        "{where}: {question} skal ikke besvares, når svaret på {controller} er '{controller_value}', så svaret "
+        "'{value}' er ikke talt med. Slet svaret, eller ret svaret på {controller}."
+    ),
+    "other-text-without-other": _w(
+        "{where}: der er skrevet en uddybning i {question}, men svaret på {controller} er ikke '{other}'. "
+        "Vælg '{other}' i {controller}, eller slet uddybningen."
+    ),
+    "row-without-answers": _w(
+        "Fane {sheet}, række {row}: kun {fields} er udfyldt, og rækken har ingen svar. Den er ikke talt med som "
+        "en sag. Udfyld svarene, eller slet rækken."
+    ),
+    "case-ref-missing": _e(
+        "{where}: rækken har svar, men intet sagsnummer i {question}. Skriv kommunens eget sagsnummer eller et "
+        "løbenummer."
+    ),
+    "duplicate-case-ref": _e(
+        "{where}: sagsnummeret '{value}' står også i række {others}. Hver borger skal have sit eget sagsnummer. "
+        "Ret sagsnummeret, eller slet den dobbelte række."
+    ),
+    "rule-sum-equals": _e(
+        "{where}: {parts} giver tilsammen {total}, men {whole} er {whole_value}. {description} Ret tallene, "
+        "så de passer sammen."
+    ),
+    "rule-at-most": _e(
+        "{where}: {part} ({part_value}) er større end {whole} ({whole_value}). {description} Ret tallene."
+    ),
+    "rule-band-mismatch": _e(
+        "{where}: beløbet {amount} kr. ligger ikke i intervallet '{band_value}', som er valgt i {band}. "
+        "{description} Ret beløbet eller intervallet."
+    ),
+    # --- Zero cases and empty files ---------------------------------------
+    "zero-cases-normalised": _w(
+        "{where}: '{value}' ud for 'Kommunen har ingen sager' er læst som Ja. Vælg gerne Ja fra listen."
+    ),
+    "zero-cases-invalid": _e(
+        "{where}: '{value}' ud for 'Kommunen har ingen sager' kan ikke læses. Vælg Ja, hvis kommunen ingen sager "
+        "har, og lad ellers cellen stå tom."
+    ),
+    "zero-cases-with-rows": _e(
+        "{where}: kommunen har svaret Ja til 'Kommunen har ingen sager', men der er udfyldt {count} række(r) "
+        "med sager. Slet Ja, hvis kommunen har sager, eller slet rækkerne, hvis den ingen har."
+    ),
+    "empty-file": _e(
+        "Fane {sheet}: filen er ikke udfyldt. Der er hverken sager eller svaret Ja til 'Kommunen har ingen "
+        "sager'. Udfyld én række pr. borger, eller vælg Ja ud for 'Kommunen har ingen sager', hvis kommunen "
+        "ingen sager har."
+    ),
+    "empty-form": _e(
+        "Fane {sheet}: skemaet er ikke udfyldt. Skriv svarene i kolonnen Svar; skriv 0, hvis kommunen ingen "
+        "borgere har i en gruppe."
+    ),
+}
+
+# Fragments that templates are built from: still Danish, still in one place.
+PHRASES: dict[str, str] = {
+    "where-cell": "Fane {sheet}, celle {cell}",
+    "where-case": "Fane {sheet}, celle {cell} (sag {case})",
+    "where-sheet": "Fane {sheet}",
+    "question-numbered": "spørgsmål {number} ({header})",
+    "question-named": "feltet {header}",
+    "did-you-mean": " Mente du {candidate}?",
+    "and": " og ",
+}
+
+
+class UnknownMessage(KeyError):
+    """A code that is not in the catalogue: a programming error, never data."""
+
+
+def message(code: str) -> Message:
+    try:
+        return CATALOGUE[code]
+    except KeyError:
+        raise UnknownMessage(code) from None
+
+
+def severity(code: str) -> Severity:
+    return message(code).severity
+
+
+def render(code: str, **fields: object) -> str:
+    """The Danish text for ``code``; ``where`` is derived from sheet/cell/case when not given."""
+    fields.setdefault("where", where(fields.get("sheet"), fields.get("cell"), fields.get("case")))
+    fields.setdefault("hint", "")
+    return message(code).template.format_map(fields)
+
+
+def where(sheet: object, cell: object = None, case: object = None) -> str:
+    if cell is None:
+        return PHRASES["where-sheet"].format(sheet=sheet)
+    if case:
+        return PHRASES["where-case"].format(sheet=sheet, cell=cell, case=case)
+    return PHRASES["where-cell"].format(sheet=sheet, cell=cell)
+
+
+def question_ref(number: str | None, header: str) -> str:
+    """'spørgsmål 1 (Køn)', or 'feltet Sag nr.' for an unnumbered field."""
+    if number:
+        return PHRASES["question-numbered"].format(number=number, header=header)
+    return PHRASES["question-named"].format(header=header)
+
+
+def did_you_mean(candidate: str | None) -> str:
+    return PHRASES["did-you-mean"].format(candidate=candidate) if candidate else ""
+
+
+def join_and(items: list[str]) -> str:
+    """'a, b og c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + PHRASES["and"] + items[-1]

@@ -1,0 +1,31 @@
+"""Progress for long commands: a rich bar in a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+
+@contextmanager
+def progress_bar(total: int, title: str, enabled: bool = True) -> Iterator[Callable[[str], None]]:
+    """Yields ``advance(label)``; call it once per finished item."""
+    if not enabled:
+        yield lambda label: None
+        return
+    if not sys.stderr.isatty():
+        done = 0
+
+        def plain(label: str) -> None:
+            nonlocal done
+            done += 1
+            print(f"{title}: {done}/{total} {label}", file=sys.stderr)
+
+        yield plain
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  TextColumn("{task.fields[label]}"), transient=False) as bar:
+        task = bar.add_task(title, total=total, label="")
+        yield lambda label: bar.update(task, advance=1, label=label)
