@@ -153,5 +153,75 @@ def generate(ctx, survey, kommuner):
     click.echo(f"Wrote {len(result.files)} workbooks to {ws.outgoing_dir(survey)}")
 
 
+@main.command()
+@click.argument("survey")
+@pass_ctx
+def build(ctx, survey):
+    """Rebuild output/SURVEY/ (master.xlsx, data.csv, data.parquet) from the ledger.
+
+    Reads no returned files: use it after importing reference data or changing
+    the small-cell threshold. 'sdexl harvest' does the same after harvesting.
+
+    \b
+    Example:
+      sdexl build sde-2024
+    """
+    from sdexl.publish.master import build_from_ledger
+
+    ws = ctx.workspace()
+    for path in build_from_ledger(ws, survey):
+        click.echo(f"Wrote {path}")
+
+
+@main.group()
+def reference():
+    """Import reference data: population aged 18-66 and a socio-economic index."""
+
+
+@reference.command("population")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@pass_ctx
+def reference_population(ctx, file):
+    """Import population aged 18-66 from a Statistikbanken FOLK1A CSV export.
+
+    Download FOLK1A with all 98 municipalities, ages 18-66 as single years,
+    sex and marital status in total, the latest quarter, as "CSV
+    (semikolonsepareret)". See docs/master.md. Writes reference/befolkning_18_66.csv
+    and reports municipalities that are missing.
+
+    \b
+    Example:
+      sdexl reference population ~/Downloads/FOLK1A.csv
+      sdexl build sde-2024
+    """
+    from sdexl.reference.population import import_population
+
+    ws = ctx.workspace()
+    report = import_population(Path(file), ws.reference)
+    for line in report.lines():
+        click.echo(line)
+
+
+@reference.command("socio")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@pass_ctx
+def reference_socio(ctx, file):
+    """Import a socio-economic index per municipality from a CSV 'kommunekode;indeks'.
+
+    One line per municipality, e.g. '101;1,07' (decimal comma or point; a
+    header line is allowed). Writes reference/socio_indeks.csv.
+
+    \b
+    Example:
+      sdexl reference socio socio_indeks_2024.csv
+    """
+    from sdexl.reference.socio import import_socio
+
+    ws = ctx.workspace()
+    report = import_socio(Path(file), ws.reference)
+    for line in report.lines():
+        click.echo(line)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -28,6 +28,62 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX issued_by_kommune ON issued (survey_id, kommunekode);
     """,
+    # 2: what `sdexl harvest` received (sdexl/harvest/run.py). One submission per
+    # distinct content (sha256); every name the bytes arrived under is a sighting.
+    # superseded_by is set when a later usable file from the same municipality
+    # and survey arrives; the earlier row and its archived file stay.
+    """
+    CREATE TABLE submissions (
+        sha256         TEXT PRIMARY KEY,
+        file           TEXT NOT NULL,
+        received_at    TEXT NOT NULL,
+        size           INTEGER NOT NULL,
+        archive        TEXT NOT NULL,
+        container      TEXT,
+        survey_id      TEXT,
+        kommunekode    TEXT,
+        verdict        TEXT NOT NULL,
+        superseded_by  TEXT REFERENCES submissions (sha256),
+        ident_source   TEXT NOT NULL,
+        token          TEXT,
+        survey_version TEXT,
+        tool_version   TEXT,
+        harvested_at   TEXT NOT NULL,
+        n_cases        INTEGER NOT NULL DEFAULT 0,
+        zero_cases     INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX submissions_by_kommune ON submissions (survey_id, kommunekode);
+    CREATE TABLE sightings (
+        file        TEXT NOT NULL,
+        sha256      TEXT NOT NULL REFERENCES submissions (sha256),
+        received_at TEXT NOT NULL,
+        first_seen  TEXT NOT NULL,
+        duplicate   INTEGER NOT NULL,
+        PRIMARY KEY (file, sha256)
+    );
+    CREATE TABLE issues (
+        submission  TEXT NOT NULL REFERENCES submissions (sha256),
+        seq         INTEGER NOT NULL,
+        code        TEXT NOT NULL,
+        severity    TEXT NOT NULL,
+        sheet       TEXT,
+        cell        TEXT,
+        question_id TEXT,
+        row         INTEGER,
+        message     TEXT NOT NULL,
+        value       TEXT,
+        PRIMARY KEY (submission, seq)
+    );
+    CREATE TABLE answers (
+        submission  TEXT NOT NULL REFERENCES submissions (sha256),
+        record      INTEGER NOT NULL,
+        row         INTEGER,
+        question_id TEXT NOT NULL,
+        value       TEXT,
+        error       INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (submission, record, question_id)
+    );
+    """,
 ]
 
 

@@ -58,6 +58,86 @@ CATALOGUE: dict[str, Message] = {
         "Filen er gemt som {format}. I dette format kan celler med formelfejl (fx #I/T) ikke skelnes fra tomme "
         "celler. Gem helst filen som Excel-projektmappe (.xlsx)."
     ),
+    # --- Intake: what came back and whose it is (harvest/container, identify, run) ---
+    "not-a-workbook": _e(
+        "Filen {file} er ikke et Excel-regneark, men ser ud til at være {looks_like}. Udfyld det udsendte "
+        "regneark, gem det som Excel-projektmappe (.xlsx), og send det igen."
+    ),
+    "corrupt-file": _e(
+        "Filen {file} er beskadiget eller ufuldstændig og kan ikke åbnes (det sker fx, hvis den ikke blev gemt "
+        "helt færdig). Åbn regnearket i Excel, gem det igen som Excel-projektmappe (.xlsx), og send det igen."
+    ),
+    "encrypted": _e(
+        "Filen {file} er beskyttet med en adgangskode og kan derfor ikke læses. Fjern adgangskoden i Excel "
+        "(Filer > Oplysninger > Beskyt projektmappe > Krypter med adgangskode: slet adgangskoden), gem, og send "
+        "filen igen."
+    ),
+    "too-large": _e(
+        "Filen {file} fylder {size_mb} MB, og grænsen er {limit_mb} MB, så den er ikke læst. Gem regnearket igen "
+        "som Excel-projektmappe (.xlsx) uden billeder og indlejrede filer, og send det igen."
+    ),
+    "zip-bomb": _e(
+        "Filen {file} bliver unormalt stor, når den pakkes ud ({detail}), og er ikke læst af sikkerhedshensyn. "
+        "Åbn regnearket i Excel, gem det igen som Excel-projektmappe (.xlsx), og send det igen. Kontakt os, "
+        "hvis fejlen kommer igen."
+    ),
+    "xml-entities": _e(
+        "Filen {file} indeholder XML-erklæringer (DTD) i delen {part}, som Excel ikke selv skriver, og er ikke "
+        "læst af sikkerhedshensyn. Åbn regnearket i Excel, gem det igen som Excel-projektmappe (.xlsx), og send "
+        "det igen."
+    ),
+    "too-slow": _e(
+        "Filen {file} kunne ikke læses inden for {seconds} sekunder og med den hukommelse, der er afsat, og er "
+        "ikke høstet. Gem regnearket igen som Excel-projektmappe (.xlsx), slet eventuelle tomme rækker og "
+        "kolonner med formatering langt nede i arket, og send det igen."
+    ),
+    "macro-file": _w(
+        "Filen {file} indeholder makroer. Makroerne er hverken kørt eller læst; kun de indtastede svar er høstet. "
+        "Send gerne filen som almindelig Excel-projektmappe (.xlsx) næste gang."
+    ),
+    "external-content": _w(
+        "Filen {file} indeholder {parts}. De er ikke åbnet; kun de værdier, der står i regnearket, er høstet. "
+        "Kontrollér, at alle svar er skrevet som værdier."
+    ),
+    "legacy-format": _i(
+        "Filen {file} er gemt i formatet {format}. Den er læst, men gem gerne som Excel-projektmappe (.xlsx) "
+        "næste gang."
+    ),
+    "unidentified": _e(
+        "Det kan ikke ses, hvilken kommune filen {file} kommer fra: regnearkets skjulte oplysninger mangler, og "
+        "hverken fanen Vejledning eller filnavnet nævner en kommune. Brug det regneark, kommunen fik tilsendt, "
+        "eller giv filen et navn, der begynder med kommunekode og kommunenavn, fx 101_København.xlsx, og send "
+        "den igen."
+    ),
+    "survey-unknown": _e(
+        "Det kan ikke ses, hvilken undersøgelse filen {file} besvarer{detail}. Brug det regneark, kommunen fik "
+        "tilsendt, og send det igen."
+    ),
+    "identified-by-guide": _w(
+        "Filen {file} mangler regnearkets skjulte oplysninger, så den er henført til {kommune} (kommunekode "
+        "{kommunekode}) ud fra fanen Vejledning. Brug gerne det udsendte regneark, hvis I sender igen."
+    ),
+    "identified-by-filename": _w(
+        "Filen {file} mangler regnearkets skjulte oplysninger, så den er henført til {kommune} (kommunekode "
+        "{kommunekode}) ud fra filnavnet. Kontrollér, at det er rigtigt, og brug gerne det udsendte regneark, "
+        "hvis I sender igen."
+    ),
+    "unknown-token": _w(
+        "Filen {file} har et id, som ikke findes blandt de udsendte regneark. Den er henført til {kommune} "
+        "(kommunekode {kommunekode}) ud fra regnearkets egne oplysninger. Kontakt os, hvis det ikke er rigtigt."
+    ),
+    "token-mismatch": _e(
+        "Filen {file} blev sendt til {issued_kommune} (kommunekode {issued_kode}), men regnearket angiver "
+        "{kommune} (kommunekode {kommunekode}), så det er uklart, hvis svar det er. Brug det regneark, der blev "
+        "sendt til jeres kommune, og send det igen."
+    ),
+    "other-survey": _i("Filen {file} lå i mappen {folder}, men hører til undersøgelsen {survey} og er høstet dér."),
+    "survey-version": _i(
+        "Filen {file} er lavet til en tidligere udgave af skemaet. Svarene er læst efter spørgsmålenes id'er."
+    ),
+    "duplicate": _i("Filen {file} er helt identisk med {original}, som allerede er modtaget, og er ikke høstet igen."),
+    "superseded": _i("Filen {file} er erstattet af en nyere fil fra samme kommune: {newer}."),
+    "ignored-file": _i("Filen {file} er en midlertidig fil eller en låsefil og er sprunget over."),
     # --- Finding the columns and rows ---------------------------------------
     "id-row-missing": _w(
         "Fane {sheet}: rækken med spørgsmålenes id'er (række {expected_row} i skabelonen) mangler, så kolonnerne "
@@ -65,7 +145,7 @@ CATALOGUE: dict[str, Message] = {
         "og slet ikke skabelonens rækker."
     ),
     "header-near-miss": _w(
-        "{where}: overskriften '{value}' er læst som {question} ('{expected}'). Er det forkert, så ret "
+        "{where}: overskriften '{value}' er læst som '{expected}', altså {question}. Er det forkert, så ret "
         "overskriften til '{expected}'."
     ),
     "missing-question-column": _e(
@@ -105,23 +185,23 @@ CATALOGUE: dict[str, Message] = {
         "{choices}."
     ),
     "category-normalised": _w(
-        "{where}: '{value}' er læst som '{canonical}' ({question}). Vælg gerne svaret fra listen, så det staves "
+        "{where}: '{value}' er læst som '{canonical}' i {question}. Vælg gerne svaret fra listen, så det staves "
         "præcis som der."
     ),
     "multi-mark-normalised": _w(
-        "{where}: '{value}' er læst som et X ved '{choice}' ({question}). Skriv X ud for de svarmuligheder, "
+        "{where}: '{value}' er læst som et X ved '{choice}' i {question}. Skriv X ud for de svarmuligheder, "
         "der passer."
     ),
     "multi-mark-invalid": _e(
-        "{where}: '{value}' kan ikke læses som et X ved '{choice}' ({question}). Skriv X, hvis svarmuligheden "
+        "{where}: '{value}' kan ikke læses som et X ved '{choice}' i {question}. Skriv X, hvis svarmuligheden "
         "passer, og lad ellers cellen stå tom."
     ),
     "number-as-text": _w(
-        "{where}: '{value}' er skrevet som tekst og er læst som tallet {number} ({question}). Skriv gerne kun "
+        "{where}: '{value}' er skrevet som tekst og er læst som tallet {number} i {question}. Skriv gerne kun "
         "tallet, uden punktummer, mellemrum og 'kr.'."
     ),
-    "not-a-number": _e("{where}: '{value}' er ikke et tal ({question}). {how}"),
-    "not-an-integer": _e("{where}: {value} er ikke et helt tal ({question}). Skriv et helt tal."),
+    "not-a-number": _e("{where}: '{value}' er ikke et tal, men {question} skal besvares med et tal. {how}"),
+    "not-an-integer": _e("{where}: {value} er ikke et helt tal, men {question} skal besvares med et helt tal. Skriv et helt tal."),
     "below-min": _e(
         "{where}: {value} er mindre end {limit}, som er det mindste tilladte svar til {question}. Ret tallet."
     ),
@@ -129,15 +209,15 @@ CATALOGUE: dict[str, Message] = {
         "{where}: {value} er større end {limit}, som er det største tilladte svar til {question}. Ret tallet."
     ),
     "date-as-text": _w(
-        "{where}: '{value}' er skrevet som tekst og er læst som datoen {date} ({question}). Skriv gerne datoen "
+        "{where}: '{value}' er skrevet som tekst og er læst som datoen {date} i {question}. Skriv gerne datoen "
         "som dd-mm-åååå."
     ),
     "date-from-number": _w(
-        "{where}: tallet {value} er læst som datoen {date} ({question}). Skriv gerne datoen som dd-mm-åååå."
+        "{where}: tallet {value} er læst som datoen {date} i {question}. Skriv gerne datoen som dd-mm-åååå."
     ),
-    "not-a-date": _e("{where}: '{value}' kan ikke læses som en dato ({question}). Skriv datoen som dd-mm-åååå."),
+    "not-a-date": _e("{where}: '{value}' kan ikke læses som en dato i {question}. Skriv datoen som dd-mm-åååå."),
     "personal-invalid": _w(
-        "{where}: indholdet kan ikke læses som en dato ({question}). Feltet er kun til kommunens eget overblik "
+        "{where}: indholdet i {question} kan ikke læses som en dato. Feltet er kun til kommunens eget overblik "
         "og bliver ikke indsamlet, men ret det gerne."
     ),
     "cpr-masked": _w(
@@ -207,6 +287,7 @@ PHRASES: dict[str, str] = {
     "where-sheet": "Fane {sheet}",
     "question-numbered": "spørgsmål {number} ({header})",
     "question-named": "feltet {header}",
+    "questions-numbered": "spørgsmål {numbers}",
     "did-you-mean": " Mente du {candidate}?",
     "and": " og ",
 }

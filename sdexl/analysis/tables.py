@@ -7,7 +7,6 @@ number. Every result carries its base, so each table can say what n is.
 
 from __future__ import annotations
 
-import math
 import statistics
 from dataclasses import dataclass
 from typing import Literal
@@ -62,9 +61,12 @@ def present(value) -> bool:
     """An answer that counts: not None/NaN and not an empty string."""
     if value is None:
         return False
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return not (isinstance(value, str) and value.strip() == "")
+    if isinstance(value, str):
+        return value.strip() != ""
+    try:
+        return not bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or other non-scalar: an answer
+        return True
 
 
 def analysis_items(survey: Survey) -> list[Item]:

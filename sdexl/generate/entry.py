@@ -36,11 +36,16 @@ class EntryInfo:
     first_row: int
     last_row: int  # zero-based, inclusive: the template area
     zero_cases_cell: str  # A1 reference on the entry sheet
+    lists: dict[str, ListRef]
 
     def column_range(self, key: str, extra_rows: int = 0) -> str:
         """Absolute range of one input column over the template area (plus extra rows)."""
         letter = layout.col_letter(self.columns[key].index)
         return f"'{self.sheet}'!${letter}${self.first_row + 1}:${letter}${self.last_row + 1 + extra_rows}"
+
+    def ranges(self) -> dict[str, str]:
+        """Column range by column key: what the overview's totals are computed over."""
+        return {key: self.column_range(key) for key in self.columns}
 
     def helper_range(self, name: str) -> str:
         letter = layout.col_letter(self.helper_cols[name])
@@ -62,7 +67,7 @@ def write_entry(
     kontrol_col = layout.check_column(survey)
     helper_cols = {name: kontrol_col + 1 + i for i, name in enumerate(checks.HELPERS)}
     first, last = layout.FIRST_DATA_ROW, layout.FIRST_DATA_ROW + max_rows - 1
-    info = EntryInfo(survey.entry_sheet, columns, helper_cols, first, last, layout.cell_ref(layout.ZERO_CASES_ROW, layout.ZERO_CASES_INPUT_COL))
+    info = EntryInfo(survey.entry_sheet, columns, helper_cols, first, last, layout.cell_ref(layout.ZERO_CASES_ROW, layout.ZERO_CASES_INPUT_COL), lists)
 
     _write_title(ws, survey, kommune, styles)
     _write_zero_cases(wb, ws, survey, styles, zero_cases)
@@ -119,7 +124,7 @@ def _write_headers(ws: Worksheet, columns: dict[str, layout.Column], kontrol_col
         if q.label != q.header:
             ws.write_comment(layout.LABEL_ROW, col.index, f"{workbook_text.question_name(q)}: {q.label}", {"x_scale": 2, "y_scale": 1.2})
     ws.write_string(layout.NUMBER_ROW, kontrol_col, "", styles.header_number)
-    ws.write_string(layout.LABEL_ROW, kontrol_col, "Kontrol (opdateres automatisk)", styles.header)
+    ws.write_string(layout.LABEL_ROW, kontrol_col, "Manglende svar i rækken (opdateres automatisk)", styles.header)
     ws.write_string(layout.ID_ROW, kontrol_col, "_kontrol", styles.header_id)
     ws.set_column(kontrol_col, kontrol_col, 30)
     for name, index in helper_cols.items():
@@ -192,10 +197,10 @@ def _write_row_numbers_and_checks(ws, survey, columns, lists, helper_cols, kontr
     for row in range(first, last + 1):
         ws.write_number(row, layout.ROW_NUMBER_COL, row - first + 1, styles.locked_number)
         ctx = checks.RowContext(survey, columns, lists, row, helper_cols["used"])
-        for name, formula in checks.row_checks(ctx).items():
-            # Empty cached value: LibreOffice then computes the formula on load
-            # instead of showing a stale 0 (see EXCEL-FACTS.md).
-            ws.write_formula(row, helper_cols[name], formula, styles.locked_number, "")
+        # Empty cached values: LibreOffice then computes the formulas on load
+        # instead of showing a stale 0 (see EXCEL-FACTS.md).
+        ws.write_formula(row, helper_cols["used"], checks.row_used(ctx), styles.locked_number, "")
+        ws.write_formula(row, helper_cols["missing"], checks.row_missing(ctx), styles.locked_number, "")
         ws.write_formula(row, kontrol_col, checks.kontrol_text(row, helper_cols), styles.check, "")
 
 

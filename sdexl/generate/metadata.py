@@ -7,10 +7,9 @@ custom document properties (survive most resaves; read without parsing sheets).
 
 from __future__ import annotations
 
+import io
 import os
 import re
-import shutil
-import tempfile
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -50,7 +49,7 @@ def write_metadata(wb: Workbook, meta: Metadata, styles: Styles) -> None:
 _WORKBOOK_PR = re.compile(rb"(<workbookPr\b[^>]*/>)")
 
 
-def protect_structure(path: Path) -> None:
+def protect_structure(xlsx: bytes) -> bytes:
     """Add <workbookProtection lockStructure="1"/> to xl/workbook.xml.
 
     xlsxwriter does not write workbook structure protection (declined upstream,
@@ -58,19 +57,20 @@ def protect_structure(path: Path) -> None:
     Without a password: it stops accidental renaming or deleting of sheets,
     which would break the overview formulas; it is not security.
     """
-    fd, tmp_name = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-            for item in src.infolist():
-                data = src.read(item.filename)
-                if item.filename == "xl/workbook.xml":
-                    data, n = _WORKBOOK_PR.subn(rb'\1<workbookProtection lockStructure="1"/>', data, count=1)
-                    if n != 1:
-                        raise ValueError("xl/workbook.xml has no <workbookPr/>: cannot protect the structure")
-                dst.writestr(item, data)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a workbook is not
-        shutil.move(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data, n = _WORKBOOK_PR.subn(rb'\1<workbookProtection lockStructure="1"/>', data, count=1)
+                if n != 1:
+                    raise ValueError("xl/workbook.xml has no <workbookPr/>: cannot protect the structure")
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same folder, so no half-written workbook is left."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

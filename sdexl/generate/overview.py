@@ -14,6 +14,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from sdexl import layout, workbook_text
+from sdexl.generate import checks
 from sdexl.generate import form as form_checks
 from sdexl.generate.entry import EntryInfo, PROTECT_OPTIONS, SHEET_PASSWORD
 from sdexl.generate.form import FormInfo
@@ -113,16 +114,19 @@ def write_case_overview(wb: Workbook, survey: Survey, kommune: Municipality, sty
 def _case_checks(w: OverviewWriter, survey: Survey, entry: EntryInfo) -> None:
     w.heading("Kontrol")
     used = f"SUM({entry.helper_range('used')})"
+    ranges = entry.ranges()
     cases = w.figure("Udfyldte sager (rækker i brug)", f"={used}", "check:cases")
     w.figure("Kommunen har angivet, at den ingen sager har", f'=IF({layout.ZERO_CASES_NAME}="{layout.ZERO_CASES_YES}","Ja","Nej")', "check:zero_cases")
+    invalid = [checks.invalid_total(ranges[col.key], col.question, entry.lists) for col in entry.columns.values()]
+    irrelevant = [checks.irrelevant_total(ranges, q) for q in survey.questions]
     problem_rows = [
         w.figure("Manglende svar på spørgsmål, der skal besvares (gule celler)", f"=SUM({entry.helper_range('missing')})", "check:missing"),
-        w.figure("Ugyldige svar: ikke en svarmulighed eller uden for grænserne (røde celler)", f"=SUM({entry.helper_range('invalid')})", "check:invalid"),
-        w.figure("Svar på spørgsmål, der skal springes over (grå celler)", f"=SUM({entry.helper_range('irrelevant')})", "check:irrelevant"),
+        w.figure("Ugyldige svar: ikke en svarmulighed eller uden for grænserne (røde celler)", _sum(invalid), "check:invalid"),
+        w.figure("Svar på spørgsmål, der skal springes over (grå celler)", _sum(irrelevant), "check:irrelevant"),
     ]
     for rule in survey.rules:
         if rule.kind == "band_matches_amount":
-            formula = f"=SUM({entry.helper_range('rules')})"
+            formula = "=" + checks.band_rule_total(ranges, rule, survey.question(rule.band))
         elif rule.kind == "none_if_zero_cases":
             formula = f'=IF(AND({layout.ZERO_CASES_NAME}="{layout.ZERO_CASES_YES}",{used}>0),1,0)'
         else:
@@ -135,6 +139,11 @@ def _case_checks(w: OverviewWriter, survey: Survey, entry: EntryInfo) -> None:
         f'IF({total}=0,"Klar til at sende.","Ret de markerede celler, før I sender."))'
     )
     w.figure("Status", status, "check:status", w.styles.bold)
+
+
+def _sum(expressions: list[str | None]) -> str:
+    terms = [e for e in expressions if e]
+    return "=" + ("+".join(terms) if terms else "0")
 
 
 def _single_table(w: OverviewWriter, q: Question, entry: EntryInfo) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import secrets
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,24 +49,40 @@ def new_metadata(survey_id: str, survey_version: str, kommune: Municipality) -> 
     )
 
 
-def generate_all(ws: Workspace, survey_id: str, kommuner: list[str] | None = None, progress: bool = False) -> GenerateResult:
+def generate_all(ws: Workspace, survey_id: str, kommuner: list[str] | None = None, progress: bool = False,
+                 workers: int | None = None) -> GenerateResult:
+    """Write the workbooks (in parallel processes) and record each in the ledger."""
     survey = ws.survey(survey_id)
     version = version_hash(survey)
     chosen = select_municipalities(kommuner)
     out_dir = ws.outgoing_dir(survey_id)
+    jobs = [(out_dir / f"{k.file_stem}.xlsx", survey, k, new_metadata(survey_id, version, k), ws.config) for k in chosen]
     result = GenerateResult(survey_id)
-    with ledger.opened(ws.ledger_path) as conn, progress_bar(len(chosen), f"Genererer {survey_id}", enabled=progress) as advance:
-        for kommune in chosen:
-            meta = new_metadata(survey_id, version, kommune)
-            path = write_workbook(out_dir / f"{kommune.file_stem}.xlsx", survey, kommune, meta, ws.config)
+    with ledger.opened(ws.ledger_path) as conn, progress_bar(len(jobs), f"Genererer {survey_id}", enabled=progress) as advance:
+        for path, meta in _run_jobs(jobs, workers):
             ledger.record_issued(conn, ledger.Issued(
-                token=meta.token, survey_id=survey_id, survey_version=version, kommunekode=kommune.code,
+                token=meta.token, survey_id=survey_id, survey_version=version, kommunekode=meta.kommunekode,
                 file=str(path.relative_to(ws.root)), sha256=sha256_file(path), tool_version=meta.tool_version,
                 generated_at=meta.generated_at,
             ))
             result.files.append(path)
-            advance(kommune.name)
+            advance(meta.kommune)
     return result
+
+
+def _write_one(job) -> tuple[Path, Metadata]:
+    path, survey, kommune, meta, config = job
+    return write_workbook(path, survey, kommune, meta, config), meta
+
+
+def _run_jobs(jobs: list, workers: int | None):
+    """Yield (path, metadata) as workbooks are written; processes when it pays off."""
+    workers = workers or min(len(jobs), os.cpu_count() or 1)
+    if workers <= 1 or len(jobs) < 4:
+        yield from map(_write_one, jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_write_one, jobs, chunksize=4)
 
 
 def sha256_file(path: Path) -> str:

@@ -8,18 +8,18 @@ returned answers back, and ``problems`` marks cells and adds "Fejl og rettelser"
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-
 from sdexl import layout
 from sdexl.generate.entry import SHEET_PASSWORD, write_entry
+from sdexl.generate.fastsheet import Workbook
 from sdexl.generate.form import write_form
 from sdexl.generate.guide import write_guide
 from sdexl.generate.lists import list_refs, write_lists
-from sdexl.generate.metadata import Metadata, protect_structure, write_metadata
+from sdexl.generate.metadata import Metadata, protect_structure, write_atomically, write_metadata
 from sdexl.generate.overview import write_case_overview, write_form_overview
 from sdexl.generate.styles import Styles, make_styles
 from sdexl.reference import Municipality
@@ -29,7 +29,8 @@ from sdexl.workspace import Config
 FEEDBACK_SHEET = "Fejl og rettelser"
 
 # User-supplied text must stay text: never a formula, a link or a number.
-WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                    "in_memory": True}  # no temporary files: faster, and nothing left behind on a crash
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ def write_workbook(
     prefill = prefill or Prefill()
     rows = max_rows or config.round(survey.id).max_rows or survey.max_rows
     rows = max(rows, len(prefill.rows))
-    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    buffer = io.BytesIO()
+    wb = Workbook(buffer, WORKBOOK_OPTIONS)
     wb.set_properties({"title": survey.title, "subject": f"{kommune.name} ({kommune.code})", "author": config.sender.organisation,
                        "company": config.sender.organisation, "comments": "Lavet med sdexl"})
     styles = make_styles(wb)
@@ -93,7 +95,7 @@ def write_workbook(
     write_lists(wb, survey, styles)
     write_metadata(wb, meta, styles)
     wb.close()
-    protect_structure(path)
+    write_atomically(path, protect_structure(buffer.getvalue()))
     return path
 
 

@@ -23,8 +23,8 @@ from typing import Any
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from sdexl import layout
-from sdexl.harvest.report import Severity
+from sdexl import layout, messages
+from sdexl.harvest.report import Issue, Severity
 
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")  # legacy .xls, and encrypted OOXML
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -61,11 +61,23 @@ LIMITS = Limits()
 
 @dataclass(frozen=True)
 class Finding:
-    """A file-level problem before rendering: code from the message catalogue, and its fields."""
+    """A file-level problem before rendering: a code from the message catalogue and its fields.
+
+    Rendering waits until the file's display name is known (the parse runs on
+    an archived copy with another name).
+    """
 
     code: str
-    severity: Severity
     fields: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> Severity:
+        return messages.severity(self.code)
+
+    def issue(self, file: str) -> Issue:
+        return Issue(
+            code=self.code, severity=self.severity, message=messages.render(self.code, file=file, **self.fields)
+        )
 
 
 @dataclass
@@ -126,7 +138,7 @@ def _guess_other(head: bytes) -> tuple[str, str]:
 
 
 def _fatal(kind: str, code: str, **fields: Any) -> Container:
-    return Container(kind=kind, findings=[Finding(code, "error", fields)])
+    return Container(kind=kind, findings=[Finding(code, fields)])
 
 
 def _mb(size: int) -> str:
@@ -143,7 +155,7 @@ def _inspect_ole(path: Path) -> Container:
     if "encryptedpackage" in streams or "encryptioninfo" in streams:
         return _fatal("encrypted", "encrypted")
     if "workbook" in streams or "book" in streams:
-        return Container(kind="xls", findings=[Finding("legacy-format", "info", {"format": ".xls (Excel 97-2003)"})])
+        return Container(kind="xls", findings=[Finding("legacy-format", {"format": ".xls (Excel 97-2003)"})])
     return _fatal("unknown", "not-a-workbook", looks_like="et andet Office-dokument (fx Word)")
 
 
@@ -201,27 +213,24 @@ def _inspect_open_zip(zf: zipfile.ZipFile, limits: Limits) -> Container:
 def _size_finding(infos: list[zipfile.ZipInfo], limits: Limits) -> Finding | None:
     """Judge the zip by its directory, before inflating a single byte."""
     if len(infos) > limits.max_members:
-        return Finding("zip-bomb", "error", {"detail": f"{len(infos)} dele i pakken"})
+        return Finding("zip-bomb", {"detail": f"{len(infos)} dele i pakken"})
     total = sum(i.file_size for i in infos)
     if total > limits.max_total_uncompressed:
-        return Finding("zip-bomb", "error", {"detail": f"{_mb(total)} MB udpakket"})
+        return Finding("zip-bomb", {"detail": f"{_mb(total)} MB udpakket"})
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > limits.ratio_applies_above and ratio > limits.max_ratio:
-            return Finding("zip-bomb", "error", {"detail": f"en del pakkes ud {ratio:.0f} gange"})
+            return Finding("zip-bomb", {"detail": f"en del pakkes ud {ratio:.0f} gange"})
     return None
 
 
 def _zip_kind(zf: zipfile.ZipFile) -> str | None:
     names = set(zf.namelist())
-    if "mimetype" in names and zf.getinfo("mimetype").file_size < 200:
-        if zf.read("mimetype").strip() == ODS_MIMETYPE:
-            return "ods"
+    if "mimetype" in names and zf.getinfo("mimetype").file_size < 200 and zf.read("mimetype").strip() == ODS_MIMETYPE:
+        return "ods"
     if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
         return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
-    if "xl/workbook.bin" in names:  # .xlsb: binary parts we do not vet
-        return None
-    return None
+    return None  # includes .xlsb (xl/workbook.bin): binary parts we do not vet
 
 
 def _verify_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
@@ -250,25 +259,25 @@ def _xml_finding(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> Finding |
                 for _event in SafeET.iterparse(member, events=("start",), forbid_dtd=True):
                     break
         except DefusedXmlException:
-            return Finding("xml-entities", "error", {"part": info.filename})
+            return Finding("xml-entities", {"part": info.filename})
         except SafeET.ParseError:
-            return Finding("corrupt-file", "error", {})
+            return Finding("corrupt-file", {})
     return None
 
 
 def _content_findings(kind: str, names: list[str]) -> list[Finding]:
     findings: list[Finding] = []
     if kind == "xlsm" or any(n.lower().startswith("basic/") for n in names):
-        findings.append(Finding("macro-file", "warning", {}))
+        findings.append(Finding("macro-file", {}))
     parts = []
     if any(n.startswith("xl/externalLinks/") for n in names):
         parts.append("links til andre filer")
     if any(n.startswith(("xl/embeddings/", "xl/activeX/", "Object ")) for n in names):
         parts.append("indlejrede objekter")
     if parts:
-        findings.append(Finding("external-content", "warning", {"parts": " og ".join(parts)}))
+        findings.append(Finding("external-content", {"parts": " og ".join(parts)}))
     if kind == "ods":
-        findings.append(Finding("legacy-format", "info", {"format": ".ods (OpenDocument)"}))
+        findings.append(Finding("legacy-format", {"format": ".ods (OpenDocument)"}))
     return findings
 
 

@@ -69,7 +69,7 @@ def discover(ws: Workspace) -> list[Incoming]:
 
 def _describe(ws: Workspace, path: Path) -> Incoming:
     info = path.stat()
-    received = dt.datetime.fromtimestamp(info.st_mtime, tz=dt.timezone.utc)
+    received = dt.datetime.fromtimestamp(info.st_mtime, tz=dt.UTC)
     return Incoming(
         path=path,
         name=path.relative_to(ws.root).as_posix(),

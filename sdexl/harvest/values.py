@@ -166,7 +166,7 @@ def parse_number(value: Any, q: Question) -> Parsed:
     if is_blank(value):
         return Parsed()
     notes: list[Note] = []
-    if isinstance(value, bool) or isinstance(value, dt.date):
+    if isinstance(value, (bool, dt.date)):
         number = None
     elif isinstance(value, (int, float)):
         number = float(value)
@@ -243,7 +243,8 @@ def parse_text(value: Any) -> Parsed:
     else:
         text = str(value).strip()
     masked, found = mask_cpr(text)
-    return Parsed(masked, [("cpr-masked", {})] if found else [])
+    # The note carries the masked text as its value, so the CPR number never reaches an issue.
+    return Parsed(masked, [("cpr-masked", {"value": masked})] if found else [])
 
 
 def mask_cpr(text: str) -> tuple[str, bool]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 from dataclasses import dataclass, field
 
 CELL_TEXT_LIMIT = 32767  # Excel's maximum characters in one cell
@@ -85,12 +86,12 @@ class SheetWriter:
     # -- cells --------------------------------------------------------------
     def cell(self, row: int, col: int, value, kind: str = "text") -> None:
         """Write one value by its Python type; never as a formula or link."""
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if value is None or (isinstance(value, numbers.Real) and math.isnan(value)):
             self.sheet.write_blank(row, col, None, self.fmt(kind))
         elif isinstance(value, bool):
             self.sheet.write_string(row, col, "Ja" if value else "Nej", self.fmt("text"))
-        elif isinstance(value, (int, float)):
-            self.sheet.write_number(row, col, value, self.fmt(kind if kind != "text" else "General"))
+        elif isinstance(value, numbers.Real):
+            self.sheet.write_number(row, col, float(value), self.fmt(kind if kind != "text" else "General"))
         elif isinstance(value, (dt.date, dt.datetime)):
             self.sheet.write_string(row, col, value.isoformat(sep=" ") if isinstance(value, dt.datetime)
                                     else value.isoformat(), self.fmt("text"))

@@ -1,0 +1,90 @@
+"""Run one file's parse in a child process, bounded in time and memory.
+
+The size checks in ``container`` stop the zip bombs we know about; this stops
+the ones we do not (a pathological sheet, a library bug that loops). A forked
+child starts in a few milliseconds because it shares the parent's imported
+modules, so every file can afford it. Where fork is unavailable (Windows) the
+call runs in-process and only the container checks bound it.
+
+Only the exception's type name crosses back from the child: messages can quote
+cell contents, and those must not reach the logs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from typing import Any
+
+
+class IsolationError(Exception):
+    """The child did not return a result."""
+
+
+class TimedOut(IsolationError):
+    pass
+
+
+class OutOfMemory(IsolationError):
+    pass
+
+
+class ChildFailed(IsolationError):
+    """The child raised; ``args[0]`` is the exception's type name only."""
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def call_isolated(fn: Callable[..., Any], *args: Any, timeout: float, memory_bytes: int) -> Any:
+    """``fn(*args)`` in a forked child; its result must pickle."""
+    if not can_fork():
+        return fn(*args)
+    ctx = multiprocessing.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(writer, fn, args, memory_bytes), daemon=True)
+    child.start()
+    writer.close()  # the parent's copy: EOF on the reader once the child is gone
+    try:
+        if not reader.poll(timeout):
+            raise TimedOut(timeout)
+        status, payload = reader.recv()
+    except EOFError:  # killed by a signal, or the memory limit hit before it could answer
+        raise OutOfMemory(child.exitcode) from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        reader.close()
+    if status == "memory":
+        raise OutOfMemory(payload)
+    if status == "error":
+        raise ChildFailed(payload)
+    return payload
+
+
+def _child(writer, fn: Callable[..., Any], args: tuple, memory_bytes: int) -> None:
+    _limit_memory(memory_bytes)
+    try:
+        message = ("ok", fn(*args))
+    except MemoryError:
+        message = ("memory", None)
+    except BaseException as exc:  # noqa: BLE001 - everything must come back as a verdict
+        message = ("error", type(exc).__name__)
+    writer.send(message)
+    writer.close()
+
+
+def _limit_memory(extra_bytes: int) -> None:
+    """Allow the child ``extra_bytes`` of address space beyond what it inherited."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            current = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = current + extra_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, OSError, ValueError):  # no /proc (macOS): the time limit still applies
+        pass

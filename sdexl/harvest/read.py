@@ -1,0 +1,518 @@
+"""Read one returned workbook (.xlsx/.xlsm/.xls/.ods) into a validated FileReport.
+
+Positions are never trusted: municipalities insert, delete and move columns and
+rows. Columns are found by the machine id row (question ids, "<id>#<n>" for a
+multi category), or, when that row is gone, by the header texts. The aggregate
+form is read by its id column. Values come from python-calamine (cached values
+only, with ``skip_empty_area=False`` so addresses stay right); what calamine
+cannot give (defined names, formula error cells) is read from the xlsx XML.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from defusedxml import ElementTree as SafeET
+from python_calamine import CalamineWorkbook
+
+from sdexl import layout, messages
+from sdexl.harvest import values
+from sdexl.harvest.report import FileReport, Identification, Issue
+from sdexl.harvest.validate import Cell, Row, question_ref, validate_cases, validate_form
+from sdexl.survey.model import Question, Survey
+
+HEADER_SCAN_ROWS = 30  # the id row, header row and zero-cases label are searched this far down
+NEAR_MISS_ACCEPT = 0.85  # a header this close to a question's header is read as that question
+NEAR_MISS_HINT = 0.6  # ... this close only gives a "did you mean" on the missing column
+ZIP_FORMATS = {".xlsx", ".xlsm"}
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+
+Grid = list[list[Any]]
+
+
+@dataclass
+class _Notes:
+    """Issues found while locating things, before validation adds its own."""
+
+    sheet: str
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(self, code: str, *, cell: str | None = None, q: Question | None = None, **fields: Any) -> None:
+        if q is not None:
+            fields.setdefault("question", question_ref(q))
+        fields.setdefault("sheet", self.sheet)
+        value = fields.get("value")
+        self.issues.append(
+            Issue(
+                code=code,
+                severity=messages.severity(code),
+                message=messages.render(code, cell=cell, **fields),
+                sheet=fields["sheet"],
+                cell=cell,
+                value=None if value is None else str(value),
+                question_id=q.id if q is not None else None,
+            )
+        )
+
+
+@dataclass
+class Located:
+    """What a returned file holds, found but not yet validated (feedback reuses it)."""
+
+    sheet: str | None  # the entry sheet as named in the file; None when not found
+    issues: list[Issue]
+    rows: list[Row] = field(default_factory=list)  # case surveys, in sheet order
+    zero_cases: Cell | None = None  # case surveys
+    form: dict[str, Cell] = field(default_factory=dict)  # aggregate surveys, by question id
+    missing: set[str] = field(default_factory=set)  # question ids without a column or row
+
+
+def read_file(path: Path, survey: Survey, ident: Identification) -> FileReport:
+    """Read and validate ``path`` against ``survey``; data problems become issues, never exceptions."""
+    found = locate(Path(path), survey)
+    if found.sheet is None:
+        return FileReport(issues=found.issues, identification=ident)
+    if survey.kind == "cases":
+        report = validate_cases(survey, found.sheet, found.rows, found.zero_cases, found.missing)
+    else:
+        report = validate_form(survey, found.sheet, found.form, found.missing)
+    report.issues[:0] = found.issues
+    report.identification = ident
+    return report
+
+
+def locate(path: Path, survey: Survey) -> Located:
+    """Find the entry sheet, the question columns (or form rows) and the zero-cases cell."""
+    notes = _Notes(survey.entry_sheet)
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # noqa: BLE001 - calamine raises several types for broken or encrypted files
+        notes.add("unreadable-file", file=path.name, reason=type(exc).__name__)
+        return Located(None, notes.issues)
+    with book:
+        sheet = _find_entry_sheet(book, survey, path, notes)
+        if sheet is None:
+            return Located(None, notes.issues)
+        notes.sheet = sheet
+        grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    errors = _formula_errors(path, sheet, notes)
+    if survey.kind == "cases":
+        return _locate_cases(path, survey, sheet, grid, errors, notes)
+    return _locate_form(survey, sheet, grid, errors, notes)
+
+
+# --- The entry sheet ---------------------------------------------------------
+
+
+def _find_entry_sheet(book: CalamineWorkbook, survey: Survey, path: Path, notes: _Notes) -> str | None:
+    names = book.sheet_names
+    if survey.entry_sheet in names:
+        return survey.entry_sheet
+    folded = {values.fold(n): n for n in names}
+    if values.fold(survey.entry_sheet) in folded:
+        return folded[values.fold(survey.entry_sheet)]
+    # A renamed sheet still has the template's id row (or id column).
+    for name in names:
+        grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        if _holds_survey(grid, survey):
+            notes.add("entry-sheet-renamed", sheet=name, expected=survey.entry_sheet)
+            return name
+    close = difflib.get_close_matches(survey.entry_sheet, names, n=1, cutoff=0.5)
+    hint = messages.did_you_mean(f"fanen '{close[0]}'" if close else None)
+    notes.add("entry-sheet-missing", file=path.name, hint=hint)
+    return None
+
+
+def _holds_survey(grid: Grid, survey: Survey) -> bool:
+    keys = {c.key for c in layout.entry_columns(survey)} | {q.id for q in survey.questions}
+    hits = sum(1 for row in grid[:HEADER_SCAN_ROWS] for v in row if isinstance(v, str) and v.strip() in keys)
+    if survey.kind == "aggregate":
+        hits = max(hits, sum(1 for row in grid for v in row if isinstance(v, str) and v.strip() in keys))
+    return hits >= max(2, len(keys) // 3)
+
+
+def _cell(grid: Grid, r: int, c: int, errors: dict[tuple[int, int], str]) -> Cell:
+    value = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+    return Cell(value=None if value == "" else value, ref=layout.cell_ref(r, c), error=errors.get((r, c)))
+
+
+def _text(grid: Grid, r: int, c: int) -> str:
+    value = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+    return "" if values.is_blank(value) else values.display(value).strip()
+
+
+# --- Case surveys ----------------------------------------------------------
+
+
+@dataclass
+class _Columns:
+    by_key: dict[str, int]  # column key -> zero-based column
+    header_row: int  # the id row, or the header row when the id row is gone
+    unknown: list[int]  # columns the template does not have
+
+
+def _locate_cases(path, survey, sheet, grid, errors, notes) -> Located:
+    columns = _locate_columns(survey, grid, notes)
+    missing = _missing_questions(survey, columns, grid, notes)
+    rows = [
+        Row(r + 1, {key: _cell(grid, r, c, errors) for key, c in columns.by_key.items()})
+        for r in range(columns.header_row + 1, len(grid))
+    ]
+    for c in columns.unknown:
+        _note_unknown_column(grid, columns.header_row, c, notes)
+    zero = _zero_cases_cell(path, sheet, grid, errors)
+    return Located(sheet, notes.issues, rows=rows, zero_cases=zero, missing=missing)
+
+
+def _locate_columns(survey: Survey, grid: Grid, notes: _Notes) -> _Columns:
+    keys = {c.key for c in layout.entry_columns(survey)}
+    best, hits = 0, 0
+    for r in range(min(HEADER_SCAN_ROWS, len(grid))):
+        count = sum(1 for v in grid[r] if isinstance(v, str) and v.strip() in keys)
+        if count > hits:
+            best, hits = r, count
+    if hits == 0:
+        return _columns_by_header(survey, grid, notes)
+    by_key: dict[str, int] = {}
+    unknown = []
+    for c, v in enumerate(grid[best]):
+        key = v.strip() if isinstance(v, str) else None
+        if _template_helper(key):
+            continue
+        if key in keys and key not in by_key:
+            by_key[key] = c
+        elif key in keys:
+            q = _question_of(survey, key)
+            notes.add("duplicate-column", q=q, cell=layout.cell_ref(best, by_key[key]), other=layout.cell_ref(best, c))
+        elif not values.is_blank(v):
+            unknown.append(c)
+    unknown += _unlabelled_data_columns(grid, best, by_key, unknown)
+    return _Columns(by_key, best, unknown)
+
+
+def _template_helper(key: str | None) -> bool:
+    """The id row also names the row-number column ("id") and locked helpers ("_kontrol", "_used")."""
+    return key is not None and (key == layout.FORM_ID_HEADER or key.startswith("_"))
+
+
+def _unlabelled_data_columns(grid: Grid, header_row: int, by_key: dict[str, int], known: list[int]) -> list[int]:
+    """Inserted columns have no id; they matter only if they hold data inside the input area."""
+    if not by_key:
+        return []
+    first, last = min(by_key.values()), max(by_key.values())
+    taken = set(by_key.values()) | set(known)
+    helpers = {c for c, v in enumerate(grid[header_row]) if _template_helper(v.strip() if isinstance(v, str) else None)}
+    return [
+        c
+        for c in range(first, last + 1)
+        if c not in taken and c not in helpers and any(not values.is_blank(row[c]) for row in grid[header_row + 1 :] if c < len(row))
+    ]
+
+
+def _question_of(survey: Survey, key: str) -> Question:
+    return survey.question(key.split("#", 1)[0])
+
+
+def _header_fold(text: str) -> str:
+    """Header text compared without the required-marker " *" the generator appends."""
+    return values.fold(text).rstrip("*").rstrip()
+
+
+def _header_texts(survey: Survey) -> dict[str, list[str]]:
+    """The header texts a column may carry, by column key, most specific first."""
+    texts: dict[str, list[str]] = {}
+    for col in layout.entry_columns(survey):
+        q = col.question
+        if col.choice is not None:
+            texts[col.key] = [f"{q.header}: {col.choice}", f"{q.label}: {col.choice}", col.choice]
+        else:
+            texts[col.key] = [q.header, q.label] + ([f"{q.number}. {q.header}", f"{q.number} {q.header}"] if q.number else [])
+    return texts
+
+
+def _columns_by_header(survey: Survey, grid: Grid, notes: _Notes) -> _Columns:
+    """The id row is gone: match header texts, forgiving spelling, and say so."""
+    texts = _header_texts(survey)
+    lookup: dict[str, list[str]] = {}
+    for key, options in texts.items():
+        for text in options:
+            lookup.setdefault(_header_fold(text), []).append(key)
+    best, hits = 0, 0
+    for r in range(min(HEADER_SCAN_ROWS, len(grid))):
+        count = sum(1 for c in range(len(grid[r])) if _header_fold(_text(grid, r, c)) in lookup)
+        if count > hits:
+            best, hits = r, count
+    by_key: dict[str, int] = {}
+    unmatched: list[int] = []
+    for c in range(len(grid[best]) if grid else 0):
+        folded = _header_fold(_text(grid, best, c))
+        free = [k for k in lookup.get(folded, []) if k not in by_key]
+        if free:
+            by_key[free[0]] = c
+        elif folded:
+            unmatched.append(c)
+    _accept_near_misses(survey, grid, best, texts, by_key, unmatched, notes)
+    notes.add("id-row-missing", expected_row=layout.ID_ROW + 1, row=best + 1)
+    return _Columns(by_key, best, unmatched)
+
+
+def _accept_near_misses(survey, grid, row, texts, by_key, unmatched, notes) -> None:
+    for key, options in texts.items():
+        if key in by_key:
+            continue
+        match = _closest_column(grid, row, options[0], unmatched, NEAR_MISS_ACCEPT)
+        if match is None:
+            continue
+        by_key[key] = match
+        unmatched.remove(match)
+        q = _question_of(survey, key)
+        notes.add("header-near-miss", q=q, cell=layout.cell_ref(row, match), value=_text(grid, row, match), expected=options[0])
+
+
+def _closest_column(grid: Grid, row: int, expected: str, columns: list[int], cutoff: float) -> int | None:
+    folded = {_header_fold(_text(grid, row, c)): c for c in columns}
+    match = difflib.get_close_matches(_header_fold(expected), list(folded), n=1, cutoff=cutoff)
+    return folded[match[0]] if match else None
+
+
+def _missing_questions(survey: Survey, columns: _Columns, grid: Grid, notes: _Notes) -> set[str]:
+    """One error per question with a missing column (any missing category of a multi question)."""
+    missing: list[str] = []
+    for col in layout.entry_columns(survey):
+        if col.key not in columns.by_key and col.question.id not in missing:
+            missing.append(col.question.id)
+    texts = _header_texts(survey)
+    label_row = columns.header_row - (layout.ID_ROW - layout.LABEL_ROW) if columns.by_key else columns.header_row
+    for qid in missing:
+        q = survey.question(qid)
+        key = qid if q.type != "multi" else layout.multi_key(qid, 1)
+        near = _closest_column(grid, max(label_row, 0), texts[key][0], columns.unknown, NEAR_MISS_HINT)
+        hint = messages.did_you_mean(f"'{_text(grid, label_row, near)}'" if near is not None else None)
+        notes.add("missing-question-column", q=q, hint=hint)
+    return set(missing)
+
+
+def _note_unknown_column(grid: Grid, header_row: int, c: int, notes: _Notes) -> None:
+    # The id row of an inserted column is empty: show the nearest header text above it.
+    label = next((_text(grid, r, c) for r in range(header_row, -1, -1) if _text(grid, r, c)), "")
+    if not label:
+        label = layout.col_letter(c)
+    notes.add("unknown-column", cell=layout.cell_ref(header_row, c), value=label)
+
+
+# --- Zero cases ----------------------------------------------------------
+
+
+def _zero_cases_cell(path: Path, sheet: str, grid: Grid, errors) -> Cell | None:
+    """The cell named sdexl_ingen_sager, or the cell right of its label text."""
+    target = _defined_name(path, layout.ZERO_CASES_NAME)
+    if target is not None and target[0] == sheet:
+        return _cell(grid, target[1], target[2], errors)
+    return _zero_cases_by_label(grid, errors)
+
+
+def _zero_cases_by_label(grid: Grid, errors) -> Cell | None:
+    label = values.fold(messages_zero_label())
+    for r in range(min(HEADER_SCAN_ROWS, len(grid))):
+        for c in range(len(grid[r])):
+            if values.fold(_text(grid, r, c)).startswith(label):
+                for c2 in range(c + 1, len(grid[r])):
+                    if not values.is_blank(grid[r][c2]) or (r, c2) in errors:
+                        return _cell(grid, r, c2, errors)
+                return None
+    return None
+
+
+def messages_zero_label() -> str:
+    """The start of the zero-cases label the generator writes."""
+    return "Kommunen har ingen sager"
+
+
+def _defined_name(path: Path, name: str) -> tuple[str, int, int] | None:
+    """(sheet, row, col), zero-based, of a single-cell defined name in an xlsx; None otherwise."""
+    if path.suffix.lower() not in ZIP_FORMATS:
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("xl/workbook.xml") as fh:
+            root = SafeET.parse(fh).getroot()
+    except (KeyError, zipfile.BadZipFile, SafeET.ParseError, OSError):
+        return None
+    for node in root.iter(f"{_NS_MAIN}definedName"):
+        if node.get("name") == name and node.text:
+            return _parse_target(node.text)
+    return None
+
+
+def _parse_target(text: str) -> tuple[str, int, int] | None:
+    sheet, _, ref = text.lstrip("=").rpartition("!")
+    m = _CELL_REF.match(ref)
+    if not sheet or m is None:  # #REF! after the cell was deleted
+        return None
+    sheet = sheet.strip("'").replace("''", "'")
+    return sheet, int(m[2]) - 1, _col_index(m[1])
+
+
+def _col_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+# --- Formula errors --------------------------------------------------------
+
+
+def _formula_errors(path: Path, sheet: str, notes: _Notes) -> dict[tuple[int, int], str]:
+    """Cells showing #N/A and the like; calamine reads them as empty (python-calamine #105)."""
+    if path.suffix.lower() not in ZIP_FORMATS:
+        # .xls/.ods: calamine gives '' for an error cell and we have no XML to
+        # scan, so an error cell looks empty. Said once, as information.
+        notes.add("formula-errors-unchecked", format=path.suffix.lower() or "?")
+        return {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            member = _sheet_member(zf, sheet)
+            if member is None:
+                return {}
+            with zf.open(member) as fh:
+                return dict(_error_cells(fh))
+    except (zipfile.BadZipFile, SafeET.ParseError, OSError, KeyError):
+        return {}
+
+
+def _sheet_member(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    with zf.open("xl/workbook.xml") as fh:
+        book = SafeET.parse(fh).getroot()
+    rel_id = next((s.get(f"{_NS_REL}id") for s in book.iter(f"{_NS_MAIN}sheet") if s.get("name") == sheet), None)
+    with zf.open("xl/_rels/workbook.xml.rels") as fh:
+        rels = SafeET.parse(fh).getroot()
+    target = next((r.get("Target") for r in rels.iter(f"{_NS_PKG_REL}Relationship") if r.get("Id") == rel_id), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+
+
+def _error_cells(fh) -> Iterator[tuple[tuple[int, int], str]]:
+    """Stream the sheet XML: a large sheet is never held in memory as a tree."""
+    row, col = 0, -1
+    for event, node in SafeET.iterparse(fh, events=("start", "end")):
+        if event == "start" and node.tag == f"{_NS_MAIN}row":
+            row, col = int(node.get("r", row + 1)) - 1, -1
+        elif event == "end" and node.tag == f"{_NS_MAIN}c":
+            ref = node.get("r")
+            m = _CELL_REF.match(ref) if ref else None
+            col = _col_index(m[1]) if m else col + 1
+            if node.get("t") == "e":
+                v = node.find(f"{_NS_MAIN}v")
+                yield (row, col), (v.text if v is not None and v.text else "#FEJL")
+            node.clear()
+        elif event == "end" and node.tag == f"{_NS_MAIN}row":
+            node.clear()
+
+
+# --- Aggregate surveys -----------------------------------------------------
+
+
+def _locate_form(survey, sheet, grid, errors, notes) -> Located:
+    qids = {q.id for q in survey.questions}
+    header_row, id_col = _form_id_column(grid, qids)
+    if id_col is None:
+        return _locate_form_by_label(survey, sheet, grid, errors, notes)
+    answer_col = _answer_column(grid, header_row, id_col, notes)
+    rows = {r: _text(grid, r, id_col) for r in range(len(grid))}
+    return _form_from_rows(survey, sheet, grid, errors, notes, rows, answer_col)
+
+
+def _form_id_column(grid: Grid, qids: set[str]) -> tuple[int | None, int | None]:
+    header = values.fold(layout.FORM_ID_HEADER)
+    for r in range(min(HEADER_SCAN_ROWS, len(grid))):
+        for c in range(len(grid[r])):
+            if values.fold(_text(grid, r, c)) == header:
+                return r, c
+    counts: dict[int, int] = {}
+    for row in grid:
+        for c, v in enumerate(row):
+            if isinstance(v, str) and v.strip() in qids:
+                counts[c] = counts.get(c, 0) + 1
+    if not counts:
+        return None, None
+    return None, max(counts, key=counts.get)
+
+
+def _answer_column(grid: Grid, header_row: int | None, id_col: int, notes: _Notes) -> int:
+    if header_row is not None:
+        header = values.fold(layout.FORM_ANSWER_HEADER)
+        for c in range(len(grid[header_row])):
+            if values.fold(_text(grid, header_row, c)) == header:
+                return c
+    guess = id_col - (layout.FORM_ID_COL - layout.FORM_ANSWER_COL)
+    notes.add("answer-column-guessed", column=layout.col_letter(guess))
+    return guess
+
+
+def _locate_form_by_label(survey, sheet, grid, errors, notes) -> Located:
+    """No id column at all: find each question by its text in the label column."""
+    lookup = {}
+    for q in survey.questions:
+        for text in (q.label, q.header):
+            lookup.setdefault(_header_fold(text), q.id)
+    counts: dict[int, int] = {}
+    for row in grid:
+        for c, v in enumerate(row):
+            if isinstance(v, str) and _header_fold(v) in lookup:
+                counts[c] = counts.get(c, 0) + 1
+    label_col = max(counts, key=counts.get) if counts else layout.FORM_LABEL_COL
+    notes.add("form-id-column-missing", column=layout.col_letter(label_col))
+    header_row = _row_with(grid, layout.FORM_ANSWER_HEADER)
+    answer_col = _answer_column_near(grid, header_row, label_col + 1)
+    # Labels repeat across sections ("Andet"), so the first unused match wins.
+    rows: dict[int, str] = {}
+    taken: set[str] = set()
+    for r in range(len(grid)):
+        qid = lookup.get(_header_fold(_text(grid, r, label_col)))
+        if qid and qid not in taken:
+            rows[r] = qid
+            taken.add(qid)
+    return _form_from_rows(survey, sheet, grid, errors, notes, rows, answer_col)
+
+
+def _row_with(grid: Grid, text: str) -> int | None:
+    folded = values.fold(text)
+    for r in range(min(HEADER_SCAN_ROWS, len(grid))):
+        if any(values.fold(_text(grid, r, c)) == folded for c in range(len(grid[r]))):
+            return r
+    return None
+
+
+def _answer_column_near(grid: Grid, header_row: int | None, default: int) -> int:
+    if header_row is None:
+        return default
+    folded = values.fold(layout.FORM_ANSWER_HEADER)
+    return next((c for c in range(len(grid[header_row])) if values.fold(_text(grid, header_row, c)) == folded), default)
+
+
+def _form_from_rows(survey, sheet, grid, errors, notes, rows: dict[int, str], answer_col: int) -> Located:
+    qids = {q.id for q in survey.questions}
+    cells: dict[str, Cell] = {}
+    for r, qid in rows.items():
+        if qid not in qids:
+            continue
+        if qid in cells:
+            q = survey.question(qid)
+            notes.add("duplicate-question-row", q=q, cell=cells[qid].ref, other=layout.cell_ref(r, answer_col))
+            continue
+        cells[qid] = _cell(grid, r, answer_col, errors)
+    missing = {q.id for q in survey.questions if q.id not in cells}
+    for q in survey.questions:
+        if q.id in missing:
+            notes.add("missing-question-row", q=q)
+    return Located(sheet, notes.issues, form=cells, missing=missing)

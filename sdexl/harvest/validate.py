@@ -1,0 +1,453 @@
+"""Validate every cell of a returned file and collect all problems in one pass.
+
+Input is what ``read.py`` located: cells by column key with their address in
+the returned file. Output is a ``FileReport``: canonical answers per case (or
+for the one aggregate form) and every issue, each with its catalogue code,
+sheet, cell, value and Danish message.
+
+Decisions worth knowing:
+- Personal fields (``personal: true``) are checked only so the municipality can
+  fix its own copy; their values never enter answers, issue values or messages.
+- A cell with an error is None in ``Record.answers`` and listed in
+  ``Record.error_questions``. An irrelevant answer is dropped (None) with a warning.
+- Rule violations exclude what cannot be trusted: ``at_most`` and
+  ``band_matches_amount`` exclude both answers (we cannot tell which is wrong);
+  ``sum_equals`` excludes the parts, since the whole is asked directly and is
+  checked on its own by other rules.
+- Zero cases stated while rows are filled is an error; the rows are kept and
+  ``zero_cases`` is False, since filled rows are more specific than one "Ja".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sdexl import layout, messages, workbook_text
+from sdexl.harvest import values
+from sdexl.harvest.report import FileReport, Issue, Record
+from sdexl.survey.model import TEXT_TYPES, Question, Rule, Survey
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell as read: its value and its address in the returned file."""
+
+    value: Any
+    ref: str
+    error: str | None = None  # a formula error the cell shows, e.g. "#N/A"
+
+    @property
+    def filled(self) -> bool:
+        return self.error is not None or not values.is_blank(self.value)
+
+
+@dataclass
+class Row:
+    """One row of a case entry sheet: cells by column key (question id or '<id>#<n>')."""
+
+    row: int  # 1-based sheet row
+    cells: dict[str, Cell]
+
+
+@dataclass
+class _Context:
+    survey: Survey
+    sheet: str
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(
+        self,
+        code: str,
+        *,
+        cell: str | None = None,
+        q: Question | None = None,
+        value: Any = None,
+        row: int | None = None,
+        case: str | None = None,
+        **fields: Any,
+    ) -> None:
+        shown = None if value is None or (q is not None and q.personal) else values.display(value)
+        fields.setdefault("value", shown)
+        if q is not None:
+            fields.setdefault("question", question_ref(q))
+            fields.setdefault("how", workbook_text.TYPE_HINTS[q.type])
+        text = messages.render(code, sheet=self.sheet, cell=cell, case=case, row=row, **fields)
+        self.issues.append(
+            Issue(
+                code=code,
+                severity=messages.severity(code),
+                message=text,
+                sheet=self.sheet,
+                cell=cell,
+                value=fields["value"] if shown is not None else None,
+                question_id=q.id if q is not None else None,
+                row=row,
+            )
+        )
+
+
+def question_ref(q: Question) -> str:
+    return messages.question_ref(q.number, q.header)
+
+
+# --- Public entry points ---------------------------------------------------
+
+
+def validate_cases(
+    survey: Survey,
+    sheet: str,
+    rows: list[Row],
+    zero_cases: Cell | None = None,
+    missing: set[str] | frozenset[str] = frozenset(),
+) -> FileReport:
+    """A case survey: one record per used row; ``missing`` holds question ids without a column."""
+    ctx = _Context(survey, sheet)
+    read = [found for row in rows if (found := _case_record(ctx, row, missing)) is not None]
+    _check_duplicate_refs(ctx, read)
+    records = [rec for rec, _ in read]
+    stated = _zero_cases(ctx, zero_cases)
+    if stated and records:
+        ctx.add("zero-cases-with-rows", cell=zero_cases.ref, count=len(records))
+        stated = False
+    elif not stated and not records:
+        ctx.add("empty-file")
+    return FileReport(issues=ctx.issues, records=records, zero_cases=stated)
+
+
+def validate_form(
+    survey: Survey,
+    sheet: str,
+    cells: dict[str, Cell],
+    missing: set[str] | frozenset[str] = frozenset(),
+) -> FileReport:
+    """An aggregate survey: one form, cells by question id. Zero cases = the 'cases' count is 0."""
+    ctx = _Context(survey, sheet)
+    if not any(cell.filled for cell in cells.values()):
+        ctx.add("empty-form")
+        return FileReport(issues=ctx.issues, records=[])
+    record, _ = _record(ctx, None, cells, missing)
+    cases_q = next((q for q in survey.questions if q.indicator == "cases"), None)
+    zero = cases_q is not None and record.answers.get(cases_q.id) == 0
+    return FileReport(issues=ctx.issues, records=[record], zero_cases=zero)
+
+
+# --- One row / the form ----------------------------------------------------
+
+
+def _case_record(ctx: _Context, row: Row, missing) -> tuple[Record, dict[str, str]] | None:
+    personal = {c.key for c in layout.entry_columns(ctx.survey) if c.question.personal}
+    cells = row.cells
+    if not any(cell.filled for key, cell in cells.items() if key not in personal):
+        filled = [ctx.survey.question(key) for key in personal if key in cells and cells[key].filled]
+        if filled:
+            names = messages.join_and([q.header for q in filled])
+            ctx.add("row-without-answers", row=row.row, fields=names)
+        return None
+    return _record(ctx, row.row, cells, missing)
+
+
+def _record(ctx: _Context, row: int | None, cells: dict[str, Cell], missing) -> tuple[Record, dict[str, str]]:
+    """The record and the cell address of each question's answer."""
+    survey = ctx.survey
+    answers: dict[str, Any] = {}
+    refs: dict[str, str] = {}
+    errors: set[str] = set()
+    case = _case_label(survey, cells)
+    for q in survey.questions:
+        if q.id in missing:
+            if not q.personal:
+                answers[q.id] = None
+            continue
+        ref, value, failed = _read_question(ctx, q, cells, row, case)
+        refs[q.id] = ref
+        if q.personal:
+            continue
+        answers[q.id] = None if failed else value
+        if failed:
+            errors.add(q.id)
+    shown = {q.id: _raw_value(q, cells) for q in survey.questions if not q.personal}
+    for q in survey.questions:
+        if q.personal or q.id in missing:
+            continue
+        _check_relevance(ctx, q, answers, refs, shown, row, case)
+        _check_other_text(ctx, q, answers, refs, row, case)
+        _check_required(ctx, q, answers, refs, errors, row, case)
+    for rule in survey.rules:
+        _check_rule(ctx, rule, answers, refs, errors, row, case)
+    return Record(row=row, answers=answers, error_questions=errors), refs
+
+
+def _case_label(survey: Survey, cells: dict[str, Cell]) -> str | None:
+    ref_q = survey.case_ref
+    if ref_q is None or ref_q.id not in cells:
+        return None
+    return values.parse_text(cells[ref_q.id].value).value
+
+
+def _raw_value(q: Question, cells: dict[str, Cell]) -> Any:
+    """What the municipality wrote for ``q``, for messages about dropped answers."""
+    if q.type == "multi":
+        marked = [cells[k].value for k in _multi_keys(q) if k in cells and cells[k].filled]
+        return ", ".join(values.display(v) for v in marked) or None
+    cell = cells.get(q.id)
+    if cell is None or not cell.filled:
+        return None
+    # Free text is shown masked: a CPR number never reaches a message.
+    return values.parse_text(cell.value).value if q.type in TEXT_TYPES else cell.value
+
+
+def _multi_keys(q: Question) -> list[str]:
+    return [layout.multi_key(q.id, n) for n in range(1, len(q.labels) + 1)]
+
+
+# --- One question ----------------------------------------------------------
+
+
+def _read_question(ctx, q: Question, cells, row, case) -> tuple[str | None, Any, bool]:
+    """(cell address, canonical value, failed) for one question, adding its cell issues."""
+    if q.type == "multi":
+        return _read_multi(ctx, q, cells, row, case)
+    cell = cells.get(q.id)
+    if cell is None:
+        return None, None, False
+    if cell.error is not None:
+        if not q.personal:
+            ctx.add("formula-error", cell=cell.ref, q=q, value=cell.error, row=row, case=case)
+        return cell.ref, None, not q.personal
+    if q.personal:
+        _check_personal(ctx, q, cell, row, case)
+        return cell.ref, None, False
+    parsed = _parse(q, cell.value)
+    for code, extra in parsed.notes:
+        ctx.add(code, cell=cell.ref, q=q, value=cell.value, row=row, case=case, **extra)
+    return cell.ref, parsed.value, parsed.failed
+
+
+def _parse(q: Question, value: Any) -> values.Parsed:
+    if q.type == "single":
+        return values.parse_choice(value, q)
+    if q.is_number:
+        return values.parse_number(value, q)
+    if q.type == "date":
+        return values.parse_date(value)
+    return values.parse_text(value)
+
+
+def _read_multi(ctx, q: Question, cells, row, case) -> tuple[str | None, Any, bool]:
+    chosen: list[str] = []
+    failed = False
+    first_ref = None
+    for key, label in zip(_multi_keys(q), q.labels):
+        cell = cells.get(key)
+        if cell is None:
+            continue
+        first_ref = first_ref or cell.ref
+        if cell.error is not None:
+            ctx.add("formula-error", cell=cell.ref, q=q, value=cell.error, row=row, case=case)
+            failed = True
+            continue
+        parsed = values.parse_mark(cell.value)
+        for code, extra in parsed.notes:
+            ctx.add(code, cell=cell.ref, q=q, value=cell.value, row=row, case=case, choice=label, **extra)
+        failed = failed or parsed.failed
+        if parsed.value:
+            chosen.append(label)
+    return first_ref, layout.MULTI_SEPARATOR.join(chosen) or None, failed
+
+
+def _check_personal(ctx, q: Question, cell: Cell, row, case) -> None:
+    """Only the format is checked, and the value is never repeated."""
+    if q.type == "date" and cell.filled and values.parse_date(cell.value).failed:
+        ctx.add("personal-invalid", cell=cell.ref, q=q, row=row, case=case)
+
+
+def _relevant(q: Question, answers: dict[str, Any]) -> bool | None:
+    if q.relevant is None:
+        return True
+    return q.relevant.holds(answers.get(q.relevant.question))
+
+
+def _check_relevance(ctx, q, answers, refs, shown, row, case) -> None:
+    if answers.get(q.id) is None or _relevant(q, answers) is not False:
+        return
+    controller = ctx.survey.question(q.relevant.question)
+    ctx.add(
+        "irrelevant-answer",
+        cell=refs[q.id],
+        q=q,
+        value=shown[q.id],
+        row=row,
+        case=case,
+        controller=question_ref(controller),
+        controller_value=answers[controller.id],
+    )
+    answers[q.id] = None
+
+
+def _check_other_text(ctx, q, answers, refs, row, case) -> None:
+    if q.type != "other_text" or answers.get(q.id) is None:
+        return
+    chosen = answers.get(q.other_of)
+    if chosen is not None and q.other_choice in str(chosen).split(layout.MULTI_SEPARATOR):
+        return
+    controller = ctx.survey.question(q.other_of)
+    ctx.add(
+        "other-text-without-other",
+        cell=refs[q.id],
+        q=q,
+        value=answers[q.id],
+        row=row,
+        case=case,
+        controller=question_ref(controller),
+        other=q.other_choice,
+    )
+
+
+def _check_required(ctx, q, answers, refs, errors, row, case) -> None:
+    if answers.get(q.id) is not None or q.id in errors or refs.get(q.id) is None:
+        return
+    if q.role == "case_ref":
+        ctx.add("case-ref-missing", cell=refs[q.id], q=q, row=row)
+        errors.add(q.id)
+    elif q.required and _relevant(q, answers) is True:
+        ctx.add("required-missing", cell=refs[q.id], q=q, row=row, case=case)
+        errors.add(q.id)
+
+
+# --- Cross-field rules -----------------------------------------------------
+
+
+def _check_rule(ctx, rule: Rule, answers, refs, errors, row, case) -> None:
+    check = {
+        "sum_equals": _sum_equals,
+        "at_most": _at_most,
+        "band_matches_amount": _band_matches_amount,
+    }.get(rule.kind)
+    if check is None:  # none_if_zero_cases is a file-level rule: see validate_cases
+        return
+    excluded = check(ctx, rule, answers, refs, row, case)
+    for qid in excluded:
+        answers[qid] = None
+        errors.add(qid)
+
+
+def _numbers(answers, qids) -> list[float] | None:
+    found = [answers.get(qid) for qid in qids]
+    return None if any(v is None for v in found) else found
+
+
+def _sum_equals(ctx, rule, answers, refs, row, case) -> list[str]:
+    found = _numbers(answers, rule.parts + [rule.whole])
+    if found is None or sum(found[:-1]) == found[-1]:
+        return []
+    survey = ctx.survey
+    parts = [survey.question(qid) for qid in rule.parts]
+    whole = survey.question(rule.whole)
+    ctx.add(
+        "rule-sum-equals",
+        cell=refs[whole.id],
+        q=whole,
+        value=found[-1],
+        row=row,
+        case=case,
+        parts=_questions_text(parts),
+        total=values.format_number(sum(found[:-1])),
+        whole=question_ref(whole),
+        whole_value=values.format_number(found[-1]),
+        description=rule.description,
+    )
+    return list(rule.parts)
+
+
+def _at_most(ctx, rule, answers, refs, row, case) -> list[str]:
+    found = _numbers(answers, [rule.part, rule.whole])
+    if found is None or found[0] <= found[1]:
+        return []
+    part, whole = ctx.survey.question(rule.part), ctx.survey.question(rule.whole)
+    ctx.add(
+        "rule-at-most",
+        cell=refs[part.id],
+        q=part,
+        value=found[0],
+        row=row,
+        case=case,
+        part=question_ref(part),
+        part_value=values.format_number(found[0]),
+        whole=question_ref(whole),
+        whole_value=values.format_number(found[1]),
+        description=rule.description,
+    )
+    return [rule.part, rule.whole]
+
+
+def _band_matches_amount(ctx, rule, answers, refs, row, case) -> list[str]:
+    band_label, amount = answers.get(rule.band), answers.get(rule.amount)
+    if band_label is None or amount is None:
+        return []
+    band = ctx.survey.question(rule.band)
+    choice = next(c for c in band.choices if c.label == band_label)
+    low = choice.min if choice.min is not None else float("-inf")
+    high = choice.max if choice.max is not None else float("inf")
+    if low <= amount < high:
+        return []
+    amount_q = ctx.survey.question(rule.amount)
+    ctx.add(
+        "rule-band-mismatch",
+        cell=refs[amount_q.id],
+        q=amount_q,
+        value=amount,
+        row=row,
+        case=case,
+        amount=values.format_number(amount),
+        band_value=band_label,
+        band=question_ref(band),
+        description=rule.description,
+    )
+    return [rule.band, rule.amount]
+
+
+def _questions_text(qs: list[Question]) -> str:
+    if all(q.number for q in qs):
+        return messages.PHRASES["questions-numbered"].format(numbers=messages.join_and([q.number for q in qs]))
+    return messages.join_and([question_ref(q) for q in qs])
+
+
+# --- File-level checks -----------------------------------------------------
+
+
+def _check_duplicate_refs(ctx: _Context, read: list[tuple[Record, dict[str, str]]]) -> None:
+    """Every occurrence of a repeated case number is an error: we cannot tell which row is right."""
+    ref_q = ctx.survey.case_ref
+    if ref_q is None:
+        return
+    seen: dict[str, list[tuple[Record, dict[str, str]]]] = defaultdict(list)
+    for rec, refs in read:
+        value = rec.answers.get(ref_q.id)
+        if value is not None:
+            seen[values.fold(str(value))].append((rec, refs))
+    for group in seen.values():
+        if len(group) < 2:
+            continue
+        for rec, refs in group:
+            others = messages.join_and([str(o.row) for o, _ in group if o is not rec])
+            value = rec.answers[ref_q.id]
+            ctx.add("duplicate-case-ref", cell=refs[ref_q.id], q=ref_q, value=value, row=rec.row, others=others)
+            rec.answers[ref_q.id] = None
+            rec.error_questions.add(ref_q.id)
+
+
+def _zero_cases(ctx: _Context, cell: Cell | None) -> bool:
+    if cell is None or not cell.filled:
+        return False
+    if cell.value == layout.ZERO_CASES_YES:
+        return True
+    text = values.display(cell.value)
+    folded = values.fold(text)
+    if folded in values.MULTI_YES:
+        ctx.add("zero-cases-normalised", cell=cell.ref, value=cell.value)
+        return True
+    if folded not in {"nej", "no", "0", "false", "falsk"}:
+        ctx.add("zero-cases-invalid", cell=cell.ref, value=cell.value)
+    return False

@@ -1,0 +1,92 @@
+"""Everything the master's sheets read, computed once: one survey's snapshot,
+the other rounds (for Udvikling), the reference data and the settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pandas as pd
+
+from sdexl.analysis.indicators import CASES, indicators, rate_per_1000, value_of
+from sdexl.analysis.snapshot import Snapshot
+from sdexl.analysis.suppress import derived, suppress_small
+from sdexl.reference import by_code, municipalities
+from sdexl.reference.population import Population
+
+NA = "ikke tilgængelig"
+NA_NO_POPULATION = "ikke tilgængelig: befolkningstal mangler"
+NA_NO_ANSWER = "ikke tilgængelig: antallet mangler eller havde fejl"
+NA_NO_BASE = "ikke tilgængelig: ingen svar"
+NOT_PARTICIPATING = "Ikke deltaget"
+
+INTERNAL_NOTE = ("Internt arbejdsark for konsulenterne: tallene er ikke diskretionerede (små tal er ikke skjult) "
+                 "og må ikke videregives til andre kommuner i denne form.")
+
+
+@dataclass
+class MasterInput:
+    snapshot: Snapshot
+    snapshots: dict[str, Snapshot]
+    population: Population
+    socio: dict[str, float]
+    threshold: int = 3
+    generated: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+
+    @property
+    def survey(self):
+        return self.snapshot.survey
+
+    @cached_property
+    def indicator_frame(self) -> pd.DataFrame:
+        return indicators(self.snapshot)
+
+    @cached_property
+    def participants(self) -> list[str]:
+        codes = {str(c) for c in self.snapshot.participants} | {str(c) for c in self.snapshot.zero_cases}
+        return sorted((c for c in codes if c in by_code()), key=int)
+
+    @property
+    def missing(self) -> list[str]:
+        taking_part = set(self.participants)
+        return [m.code for m in municipalities() if m.code not in taking_part]
+
+    def cases(self, code: str) -> float | None:
+        return value_of(self.indicator_frame, code, CASES)
+
+    @cached_property
+    def rates(self) -> dict[str, float]:
+        """Cases per 1,000 aged 18-66 for participants with both figures."""
+        result = {}
+        for code in self.participants:
+            rate = rate_per_1000(self.cases(code), self.population.values.get(code))
+            if rate is not None:
+                result[code] = rate
+        return result
+
+    def rate_reason(self, code: str) -> str:
+        """Why a participant has no rate."""
+        if self.cases(code) is None:
+            return NA_NO_ANSWER
+        return NA_NO_POPULATION
+
+    def pooled_rate(self, codes: list[str]) -> tuple[float | None, int]:
+        """All cases over all 18-66-year-olds of ``codes`` having both; and their number."""
+        usable = [c for c in codes if c in self.rates]
+        people = sum(self.population.values[c] for c in usable)
+        return rate_per_1000(sum(self.cases(c) for c in usable), people), len(usable)
+
+    def count(self, value):
+        """A count as published on a suppressed sheet."""
+        return suppress_small(value, self.threshold)
+
+    def share(self, value: float | None, *counts):
+        """A percentage as published on a suppressed sheet (hidden with its count)."""
+        return derived(NA_NO_BASE if value is None else value, *counts, threshold=self.threshold)
+
+    def name(self, code: str) -> str:
+        return by_code()[code].name if code in by_code() else code
+
+    def kkr_of(self, code: str) -> str:
+        return by_code()[code].kkr if code in by_code() else ""

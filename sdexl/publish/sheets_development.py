@@ -1,0 +1,103 @@
+"""The sheet Udvikling: change between the earliest and the latest opgørelse.
+
+National and KKR tables may be shown to every municipality and are suppressed;
+the municipal table is an internal working table and is not.
+"""
+
+from __future__ import annotations
+
+from sdexl.analysis.development import NATIONAL, RATE, Change, Development, band_label, development
+from sdexl.analysis.indicators import AGE_BAND, CASES, COST_BAND
+from sdexl.analysis.suppress import HIDDEN, is_small
+from sdexl.publish.context import INTERNAL_NOTE, NA, MasterInput
+from sdexl.publish.sheet import Block, Placed, SheetWriter
+
+INDICATOR_LABELS = {
+    CASES: "Antal sager over 2 mio. kr.",
+    RATE: "Sager pr. 1.000 18-66-årige",
+    COST_BAND: "Udgiftsinterval",
+    AGE_BAND: "Aldersinterval",
+}
+
+
+def write_development(writer: SheetWriter, ctx: MasterInput) -> None:
+    writer.heading("Udvikling: ændringen mellem opgørelserne")
+    dev = development(ctx.snapshots, ctx.population.values)
+    if dev is None:
+        writer.paragraph("Der er kun data fra én opgørelse; udviklingen kan vises, når en senere (eller tidligere) "
+                         "runde er høstet i samme arbejdsmappe.")
+        return
+    writer.paragraph(f"Sammenligning af {dev.before.label} med {dev.after.label} på de indikatorer, begge "
+                     "opgørelser har: antal sager, sager pr. 1.000 18-66-årige, udgiftsintervaller og aldersintervaller.")
+    writer.paragraph(f"Kun de {len(dev.paired)} kommuner, der deltog i begge opgørelser, indgår, så ændringen ikke "
+                     "blot afspejler, hvilke kommuner der deltog. Raten bruger samme befolkningstal "
+                     f"({ctx.population.quarter or 'ingen import'}) for begge år.")
+    writer.paragraph(f"Tal mellem 1 og {ctx.threshold - 1} vises som \"<{ctx.threshold}\" i tabellerne for hele "
+                     "landet og KKR, og en ændring beregnet af dem som \"skjult\".")
+    writer.skip()
+    start = writer.row
+    placed = writer.block(change_block(ctx, dev, dev.national, "Hele landet", suppressed=True))
+    band_rows = [i for i, c in enumerate(dev.national) if c.indicator == COST_BAND]
+    if band_rows:
+        _band_chart(writer, ctx, dev, placed, band_rows, start)
+    writer.block(change_block(ctx, dev, dev.per_kkr, "Pr. KKR", suppressed=True))
+    writer.paragraph(INTERNAL_NOTE, bold=True)
+    writer.block(change_block(ctx, dev, dev.per_municipality, "Pr. kommune", suppressed=False))
+    writer.block(unpaired_block(ctx, dev))
+
+
+def _band_chart(writer, ctx, dev: Development, placed, band_rows: list[int], start: int) -> None:
+    sub = Placed(placed.header_row, placed.first_row + band_rows[0], placed.first_row + band_rows[-1])
+    writer.bar_chart(sub, [4, 5], [dev.before.label, dev.after.label], "Sager pr. udgiftsinterval (parrede kommuner)",
+                     anchor_col=10, anchor_row=start, kind="column", pct=False, category_col=2)
+
+
+def change_block(ctx: MasterInput, dev: Development, changes: list[Change], level_title: str,
+                 suppressed: bool) -> Block:
+    cases = {c.level: c for c in changes if c.indicator == CASES}
+    rows = [_change_row(ctx, dev, c, suppressed, cases.get(c.level)) for c in changes]
+    first = "Kode" if level_title == "Pr. kommune" else "Niveau"
+    header = [first, "Indikator", "Kategori", "Parrede kommuner (n)", dev.before.label, dev.after.label,
+              "Ændring", "Ændring i %"]
+    if level_title == "Pr. kommune":
+        header.insert(1, "Kommune")
+    formats = ["text", "text", "text", "int", "dec", "dec", "dec", "pct"]
+    if level_title == "Pr. kommune":
+        formats.insert(1, "text")
+    return Block(f"Udvikling – {level_title.lower()}",
+                 "Summen over de parrede kommuner, der har tallet i begge opgørelser; n kan derfor variere "
+                 "fra række til række. Raten er alle sager delt med alle 18-66-årige i de parrede kommuner med "
+                 "befolkningstal.",
+                 f"Grundlag: n = {len(dev.paired)} kommuner deltog i begge opgørelser.",
+                 header, rows, formats, [16, 26, 20, 12, 14, 14, 10, 10])
+
+
+def _change_row(ctx: MasterInput, dev: Development, change: Change, suppressed: bool,
+                cases: Change | None) -> list:
+    label = band_label(dev.after, change.indicator, change.code) if change.code else ""
+    level = change.level
+    row = [level, INDICATOR_LABELS.get(change.indicator, change.indicator), label, change.n]
+    if change.level != NATIONAL and change.level.isdigit():
+        row.insert(1, ctx.name(change.level))
+    if change.n == 0:
+        reason = f"{NA}: befolkningstal mangler" if change.indicator == RATE else f"{NA}: ingen parrede tal"
+        return row + [reason, reason, None, None]
+    before, after = change.before, change.after
+    diff, rel = change.difference, change.relative
+    if change.indicator == RATE:
+        # A rate over few cases gives the count back (the population is public).
+        if suppressed and cases is not None and any(is_small(v, ctx.threshold) for v in (cases.before, cases.after)):
+            return row + [HIDDEN, HIDDEN, HIDDEN, HIDDEN]
+    elif suppressed and any(is_small(v, ctx.threshold) for v in (before, after)):
+        before, after = ctx.count(before), ctx.count(after)
+        diff = rel = HIDDEN
+    return row + [before, after, diff, rel if rel is not None else f"{NA}: ingen sager før"]
+
+
+def unpaired_block(ctx: MasterInput, dev: Development) -> Block:
+    rows = [[c, ctx.name(c), ctx.kkr_of(c), f"Kun med i {dev.before.label}"] for c in dev.only_before]
+    rows += [[c, ctx.name(c), ctx.kkr_of(c), f"Kun med i {dev.after.label}"] for c in dev.only_after]
+    return Block("Kommuner, der kun deltog i den ene opgørelse",
+                 "Disse kommuner indgår ikke i udviklingen ovenfor.",
+                 f"Grundlag: n = {len(rows)} kommuner.", ["Kode", "Kommune", "KKR", "Deltagelse"], rows,
+                 ["text", "text", "text", "text"])

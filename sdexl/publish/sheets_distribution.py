@@ -1,0 +1,214 @@
+"""The sheets Land, KKR and Udtrådte: distributions of the answers.
+
+These figures may go to every municipality, so counts are suppressed (see
+``sdexl.analysis.suppress``).
+"""
+
+from __future__ import annotations
+
+from sdexl.analysis.indicators import EXIT_REASON
+from sdexl.analysis.tables import Distribution, Item, analysis_items, by_kkr, distribution, number_summary, \
+    participants_by_kkr, with_places
+from sdexl.publish.context import MasterInput
+from sdexl.reference import municipalities
+from sdexl.publish.sheet import Block, SheetWriter
+
+NATIONAL = "Hele landet"
+BASE_ROW = "Grundlag (n)"
+CHART_COL = 4  # charts sit right of the three-column tables
+
+
+def unit(ctx: MasterInput) -> str:
+    return "sager" if ctx.survey.kind == "cases" else "kommuner"
+
+
+def suppression_note(ctx: MasterInput) -> str:
+    t = ctx.threshold
+    return (f"Antal mellem 1 og {t - 1} vises som \"<{t}\", og andele beregnet af dem som \"skjult\", "
+            "så ingen borger kan genkendes.")
+
+
+def item_explanation(ctx: MasterInput, item: Item) -> str:
+    if item.kind == "bands":
+        return "Antal borgere i hvert interval, summeret over kommunerne, og andel af alle borgere i intervallerne."
+    if item.kind == "number":
+        return "Antal svar, sum, gennemsnit og median over de besvarede " + unit(ctx) + "."
+    text = f"Antal og andel {unit(ctx)} med hvert svar."
+    if item.multi:
+        text += " Flere svar er mulige: andelene er af de svarende og kan tilsammen give mere end 100 %."
+    return text
+
+
+def base_text(ctx: MasterInput, dist: Distribution, item: Item) -> str:
+    if item.kind == "bands":
+        return (f"Grundlag: {dist.base} borgere i n = {dist.respondents} kommuner med svar "
+                f"({dist.missing} kommuner uden svar).")
+    return f"Grundlag: n = {dist.respondents} {unit(ctx)} med svar ({dist.missing} uden svar)."
+
+
+# -- Land ---------------------------------------------------------------------
+
+def write_land(writer: SheetWriter, ctx: MasterInput) -> None:
+    writer.heading("Land: svarfordelingen for hele landet")
+    writer.paragraph(f"Fordelingen af svarene på hvert spørgsmål for alle deltagende kommuner. {suppression_note(ctx)}")
+    writer.skip()
+    for item in analysis_items(ctx.survey):
+        if item.questions and item.questions[0].indicator == EXIT_REASON:
+            continue  # shown on Udtrådte
+        start = writer.row
+        if item.kind == "number":
+            writer.block(number_block(ctx, item, {NATIONAL: ctx.snapshot.records}))
+            continue
+        dist = distribution(ctx.snapshot.records, item)
+        placed = writer.block(land_block(ctx, item, dist))
+        writer.bar_chart(placed, [2], ["Andel"], item.title[:80], anchor_col=CHART_COL, anchor_row=start)
+        writer.row = max(writer.row, start + _chart_rows(len(dist.categories)))
+
+
+def _chart_rows(categories: int) -> int:
+    return max(14, int((22 * categories + 120) / 20) + 2)
+
+
+def land_block(ctx: MasterInput, item: Item, dist: Distribution) -> Block:
+    rows = [[label, ctx.count(count), ctx.share(dist.pct(i), count)]
+            for i, (label, count) in enumerate(zip(dist.categories, dist.counts))]
+    return Block(item.title, item_explanation(ctx, item), base_text(ctx, dist, item),
+                 ["Svar" if item.kind == "choice" else "Interval", "Antal", "Andel"], rows,
+                 ["text", "int", "pct"], [44, 10, 10])
+
+
+def number_block(ctx: MasterInput, item: Item, groups: dict) -> Block:
+    """Sum, mean and median of a number question, for one or more groups of records."""
+    q = item.questions[0]
+    counts_people = q.type == "integer"
+    summaries = {name: number_summary(records, q) for name, records in groups.items()}
+    header = ["Mål"] + list(groups)
+    rows = [["Antal svar (n)"] + [s.n for s in summaries.values()]]
+    for label, attr in (("Sum", "total"), ("Gennemsnit", "mean"), ("Median", "median")):
+        row = [label]
+        for s in summaries.values():
+            value = getattr(s, attr)
+            if s.n == 0:
+                row.append(NA_FOR_NO_ANSWERS)
+            elif attr == "total" and counts_people:
+                row.append(ctx.count(value))
+            else:
+                # An amount or an average over fewer than `threshold` answers is
+                # close to one citizen's own figure.
+                row.append(ctx.share(value, s.n) if s.n < ctx.threshold else value)
+        rows.append(row)
+    base = "Grundlag: " + ", ".join(f"{name} n = {s.n}" for name, s in summaries.items()) + f" {unit(ctx)} med svar."
+    return Block(item.title, item_explanation(ctx, item), base, header, rows,
+                 ["text"] + ["dec"] * len(groups), [44] + [14] * len(groups))
+
+
+NA_FOR_NO_ANSWERS = "ikke tilgængelig: ingen svar"
+
+
+# -- KKR ----------------------------------------------------------------------
+
+def write_kkr(writer: SheetWriter, ctx: MasterInput) -> None:
+    writer.heading("KKR: svarfordelingen i de fem KKR'er side om side med hele landet")
+    writer.paragraph("Hver KKR-kolonne bygger kun på de deltagende kommuner i KKR'en. " + suppression_note(ctx))
+    notes = kkr_participation_notes(ctx)
+    for note in notes:
+        writer.paragraph(note)
+    writer.skip()
+    placed = writer.block(kkr_status_block(ctx))
+    start = placed.header_row - 3
+    writer.bar_chart(placed, [6], ["Sager pr. 1.000 18-66-årige"], "Sager pr. 1.000 18-66-årige",
+                     anchor_col=9, anchor_row=start, kind="column", pct=False)
+    writer.row = max(writer.row, start + 16)
+    groups = by_kkr(with_places(ctx.snapshot.records))
+    for item in analysis_items(ctx.survey):
+        if item.questions and item.questions[0].indicator == EXIT_REASON:
+            continue
+        if item.kind == "number":
+            writer.block(number_block(ctx, item, {**groups, NATIONAL: ctx.snapshot.records}))
+        else:
+            writer.block(side_by_side_block(ctx, item, groups))
+
+
+def kkr_participation_notes(ctx: MasterInput) -> list[str]:
+    notes = []
+    for kkr, codes in participants_by_kkr(ctx.participants).items():
+        if len(codes) == 0:
+            notes.append(f"{kkr} har ingen deltagende kommuner; dens kolonner er tomme.")
+        elif len(codes) == 1:
+            notes.append(f"{kkr} har kun én deltagende kommune ({ctx.name(codes[0])}); "
+                         "KKR'ens tal er derfor denne kommunes tal.")
+    return notes
+
+
+def kkr_status_block(ctx: MasterInput) -> Block:
+    rows = []
+    groups = participants_by_kkr(ctx.participants)
+    groups_all = participants_by_kkr([m for m in _all_codes()])
+    for kkr, codes in list(groups.items()) + [(NATIONAL, ctx.participants)]:
+        total = len(groups_all[kkr]) if kkr in groups_all else len(municipalities())
+        cases = [ctx.cases(c) for c in codes if ctx.cases(c) is not None]
+        rate, n_rate = ctx.pooled_rate(codes)
+        rows.append([kkr, total, len(codes), len(codes) / total, ctx.count(int(sum(cases))) if codes else 0,
+                     n_rate, ctx.share(rate, int(sum(cases))) if rate is not None else _no_rate(codes)])
+    return Block("Deltagelse og sager pr. KKR",
+                 "Kommuner i alt og deltagende, antal sager og sager pr. 1.000 18-66-årige (alle sager i de "
+                 "deltagende kommuner med befolkningstal delt med deres samlede antal 18-66-årige).",
+                 f"Grundlag: n = {len(ctx.participants)} deltagende kommuner.",
+                 ["KKR", "Kommuner i alt", "Deltagende kommuner", "Svarprocent", "Antal sager",
+                  "Kommuner med befolkningstal", "Sager pr. 1.000 18-66-årige"],
+                 rows, ["text", "int", "int", "pct", "int", "int", "dec3"], [22, 10, 12, 11, 10, 14, 14])
+
+
+def _no_rate(codes: list[str]) -> str:
+    return "ikke tilgængelig: ingen deltagende kommuner" if not codes else "ikke tilgængelig: befolkningstal mangler"
+
+
+def _all_codes() -> list[str]:
+    return [m.code for m in municipalities()]
+
+
+def side_by_side_block(ctx: MasterInput, item: Item, groups: dict, title: str | None = None) -> Block:
+    """Count and share per KKR and for the whole country, with a base row."""
+    columns = {**groups, NATIONAL: ctx.snapshot.records}
+    dists = {name: distribution(records, item) for name, records in columns.items()}
+    header = ["Svar" if item.kind == "choice" else "Interval"]
+    for name in columns:
+        header += [f"{name}: antal", f"{name}: andel"]
+    categories = next(iter(dists.values())).categories
+    rows = []
+    for i, label in enumerate(categories):
+        row = [label]
+        for dist in dists.values():
+            row += [ctx.count(dist.counts[i]), ctx.share(dist.pct(i), dist.counts[i])]
+        rows.append(row)
+    base_row = [BASE_ROW]
+    for dist in dists.values():
+        base_row += [ctx.count(dist.base), None]
+    rows.append(base_row)
+    base = "Grundlag: " + ", ".join(f"{name} n = {d.respondents}" for name, d in dists.items()) + \
+        f" {unit(ctx) if item.kind != 'bands' else 'kommuner'} med svar."
+    return Block(title or item.title, item_explanation(ctx, item) + f" Rækken \"{BASE_ROW}\" er nævneren.", base,
+                 header, rows, ["text"] + ["int", "pct"] * len(columns), [40] + [11] * (2 * len(columns)))
+
+
+# -- Udtrådte -----------------------------------------------------------------
+
+def write_exits(writer: SheetWriter, ctx: MasterInput) -> None:
+    writer.heading("Udtrådte: hvad er der sket med borgere, der ikke længere koster over 2 mio. kr.?")
+    items = [i for i in analysis_items(ctx.survey) if i.questions and i.questions[0].indicator == EXIT_REASON]
+    if not items:
+        writer.paragraph("Denne undersøgelse spørger ikke om, hvorfor borgere ikke længere er over 2 mio. kr. "
+                         "Se masteren for opfølgningen, der stiller spørgsmålet.")
+        return
+    writer.paragraph("Kommunernes frivillige opgørelse af årsagerne. Antal borgere pr. årsag og andel af alle "
+                     "angivne årsager. Kun kommuner, der har udfyldt mindst én årsag, indgår. " + suppression_note(ctx))
+    writer.paragraph("Uddybende tekst til \"Andet\" står på fanen Tiltag.")
+    writer.skip()
+    groups = by_kkr(with_places(ctx.snapshot.records))
+    for item in items:
+        start = writer.row
+        dist = distribution(ctx.snapshot.records, item)
+        placed = writer.block(land_block(ctx, item, dist))
+        writer.bar_chart(placed, [2], ["Andel"], "Årsager, hele landet", anchor_col=5, anchor_row=start)
+        writer.row = max(writer.row, start + _chart_rows(len(dist.categories)))
+        writer.block(side_by_side_block(ctx, item, groups, title=f"{item.title} – pr. KKR"))
