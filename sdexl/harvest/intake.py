@@ -22,7 +22,7 @@ from sdexl.workspace import Workspace
 # file is open; LibreOffice ".~lock.name#"; mail clients and editors "*.tmp".
 _IGNORED_PREFIXES = ("~$", ".~lock", ".")
 _IGNORED_SUFFIXES = (".tmp", ".crdownload", ".part")
-_IGNORED_NAMES = {"thumbs.db", "desktop.ini"}
+_IGNORED_NAMES = {"thumbs.db", "desktop.ini", "readme.md"}  # readme.md: the note that explains incoming/
 _CHUNK = 1 << 20
 
 

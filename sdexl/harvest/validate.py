@@ -220,9 +220,15 @@ def _read_question(ctx, q: Question, cells, row, case) -> tuple[str | None, Any,
         _check_personal(ctx, q, cell, row, case)
         return cell.ref, None, False
     parsed = _parse(q, cell.value)
-    for code, extra in parsed.notes:
-        ctx.add(code, cell=cell.ref, q=q, value=cell.value, row=row, case=case, **extra)
+    _add_notes(ctx, parsed, cell, q, row, case)
     return cell.ref, parsed.value, parsed.failed
+
+
+def _add_notes(ctx, parsed: values.Parsed, cell: Cell, q: Question, row, case, **more) -> None:
+    for code, extra in parsed.notes:
+        # A note may show the value otherwise (masked CPR, a number as read).
+        fields = {"value": cell.value, **more, **extra}
+        ctx.add(code, cell=cell.ref, q=q, row=row, case=case, **fields)
 
 
 def _parse(q: Question, value: Any) -> values.Parsed:
@@ -249,8 +255,7 @@ def _read_multi(ctx, q: Question, cells, row, case) -> tuple[str | None, Any, bo
             failed = True
             continue
         parsed = values.parse_mark(cell.value)
-        for code, extra in parsed.notes:
-            ctx.add(code, cell=cell.ref, q=q, value=cell.value, row=row, case=case, choice=label, **extra)
+        _add_notes(ctx, parsed, cell, q, row, case, choice=label)
         failed = failed or parsed.failed
         if parsed.value:
             chosen.append(label)

@@ -1,0 +1,443 @@
+"""``sdexl harvest``: every file in incoming/ to a verdict, in the ledger.
+
+For each file, oldest first:
+
+    ignored?  (lock and temp files)            -> "ignored", nothing recorded
+    sha256 seen under this name before?        -> reported as before, nothing parsed
+    sha256 seen under another name?            -> "duplicate"
+    archive the bytes, then examine them in a child process (time and memory bound)
+    record submission, issues and non-personal answers in the ledger
+
+Then, per municipality and survey, the latest usable file (received time,
+then name) is current and earlier ones are marked superseded. A file never
+stops the run: any exception becomes a rejected verdict with a Danish message,
+and the log names the file by hash only (file names can carry names of people).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sdexl import ledger, messages
+from sdexl.harvest import isolate
+from sdexl.harvest.container import Finding
+from sdexl.harvest.examine import Outcome, examine
+from sdexl.harvest.identify import municipality_in_filename
+from sdexl.harvest.intake import Incoming, archive, discover, sha256_file
+from sdexl.harvest.report import FileReport, Identification, Issue
+from sdexl.reference import by_code
+from sdexl.survey.model import Survey
+from sdexl.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+USABLE = ("accepted", "accepted_with_warnings", "needs_correction")
+NEEDS_FEEDBACK = ("accepted_with_warnings", "needs_correction", "rejected")
+_CPR = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+CPR_MASK = "XXXXXX-XXXX"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Bounds for one file's parse. A generated workbook parses in well under a second."""
+
+    timeout: float = 60.0
+    memory_mb: int = 1536  # beyond what the harvest process already uses
+    isolate: bool = True
+
+
+@dataclass
+class FileResult:
+    """One file seen in this run, as the consultant is told about it."""
+
+    file: str  # relative to the workspace root
+    sha256: str | None
+    verdict: str
+    survey: str | None = None
+    kommunekode: str | None = None
+    cases: int = 0
+    issues: list[Issue] = field(default_factory=list)
+    new: bool = True  # False: harvested in an earlier run, reported from the ledger
+    feedback: Path | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "verdict": self.verdict,
+            "survey": self.survey,
+            "kommunekode": self.kommunekode,
+            "cases": self.cases,
+            "issues": [i.as_dict() for i in self.issues],
+        }
+
+
+@dataclass
+class HarvestResult:
+    files: list[FileResult] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)  # surveys with a new submission
+    notes: list[str] = field(default_factory=list)  # for the consultant, in English like the CLI
+
+    @property
+    def has_problems(self) -> bool:
+        return any(f.verdict in ("rejected", "needs_correction") for f in self.files)
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def harvest(
+    ws: Workspace,
+    files: list[Incoming] | None = None,
+    options: Options | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> HarvestResult:
+    """Harvest ``files`` (default: everything under incoming/)."""
+    options = options or Options()
+    files = discover(ws) if files is None else files
+    result = HarvestResult()
+    surveys = _surveys(ws, result.notes)
+    reports: dict[str, tuple[FileReport, Incoming]] = {}
+    conn = ledger.connect(ws.ledger_path)
+    try:
+        issued = {i.token: i for s in surveys for i in ledger.issued_for(conn, s)}
+        with tempfile.TemporaryDirectory(prefix="sdexl-harvest-") as work:
+            for n, incoming in enumerate(files):
+                workdir = Path(work) / str(n)
+                workdir.mkdir()
+                entry = _harvest_one_guarded(ws, conn, incoming, surveys, issued, options, workdir, reports)
+                result.files.append(entry)
+                if on_file:
+                    on_file(entry)
+        result.touched = {f.survey for f in result.files if f.new and f.survey and f.verdict in USABLE}
+        _supersede(conn, {(f.survey, f.kommunekode) for f in result.files if f.new and f.verdict in USABLE})
+        _effective_verdicts(conn, result.files)
+        _feedback(ws, surveys, result, reports)
+    finally:
+        conn.close()
+    return result
+
+
+def _surveys(ws: Workspace, notes: list[str]) -> dict[str, Survey]:
+    """Every survey definition that loads; a broken one must not stop harvest of the others."""
+    surveys: dict[str, Survey] = {}
+    for survey_id in ws.survey_ids():
+        try:
+            surveys[survey_id] = ws.survey(survey_id)
+        except Exception as exc:  # noqa: BLE001 - reported, and the others are harvested
+            notes.append(f"Survey definition {survey_id} could not be loaded and was skipped: {exc}")
+    return surveys
+
+
+def _harvest_one_guarded(ws, conn, incoming: Incoming, *args) -> FileResult:
+    """The last line of defence: a bug in harvest itself fails this file, not the run.
+
+    Nothing is recorded for such a file, so the next run tries it again.
+    """
+    try:
+        return _harvest_one(ws, conn, incoming, *args)
+    except Exception as exc:
+        log.warning("an incoming file failed in harvest (%s)", type(exc).__name__)
+        log.debug("traceback of the failure", exc_info=True)  # opt-in: the message may quote a cell
+        display = PurePosixPath(incoming.name).name
+        return FileResult(incoming.name, None, "rejected", issues=[_unreadable(display, exc)], new=False)
+
+
+def _harvest_one(ws, conn, incoming: Incoming, surveys, issued, options, workdir, reports) -> FileResult:
+    display = PurePosixPath(incoming.name).name
+    if incoming.ignored:
+        return FileResult(incoming.name, None, "ignored", issues=[Finding("ignored-file").issue(display)], new=False)
+    try:
+        sha = sha256_file(incoming.path)
+    except OSError as exc:
+        log.warning("cannot read an incoming file: %s", type(exc).__name__)
+        return FileResult(incoming.name, None, "rejected", issues=[_unreadable(display, exc)], new=False)
+    earlier = _earlier_sighting(conn, incoming, sha)
+    if earlier is not None:
+        return earlier
+    try:
+        archived = archive(ws, incoming.path, sha)
+    except Exception as exc:  # noqa: BLE001 - not recorded: the next run tries again
+        log.warning("file %s: could not be archived (%s)", sha[:12], type(exc).__name__)
+        return FileResult(incoming.name, sha, "rejected", issues=[_unreadable(display, exc)], new=False)
+    outcome = _examine_guarded(archived, incoming, surveys, issued, options, workdir, sha)
+    _attribute_rejected(outcome, incoming, surveys, issued)
+    with conn:
+        _record(conn, incoming, sha, archived.relative_to(ws.root).as_posix(), outcome, surveys)
+    reports[sha] = (outcome.report, incoming)
+    log.info("file %s: %s", sha[:12], outcome.verdict)
+    ident = outcome.ident
+    return FileResult(
+        incoming.name,
+        sha,
+        outcome.verdict,
+        ident.survey_id,
+        ident.kommunekode,
+        _n_cases(outcome.report, surveys.get(ident.survey_id or "")),
+        list(outcome.report.issues),
+    )
+
+
+def _examine_guarded(archived, incoming, surveys, issued, options: Options, workdir, sha) -> Outcome:
+    """Any failure of the parse is a rejected verdict, never a stopped run."""
+    display = PurePosixPath(incoming.name).name
+    args = (archived, incoming.name, surveys, issued, workdir)
+    try:
+        if options.isolate:
+            return isolate.call_isolated(
+                examine, *args, timeout=options.timeout, memory_bytes=options.memory_mb * 1024 * 1024
+            )
+        return examine(*args)
+    except (isolate.TimedOut, isolate.OutOfMemory) as exc:
+        log.warning("file %s: stopped (%s)", sha[:12], type(exc).__name__)
+        issue = Finding("too-slow", {"seconds": f"{options.timeout:.0f}"}).issue(display)
+    except isolate.ChildFailed as exc:
+        log.warning("file %s: failed in the reader (%s)", sha[:12], exc.args[0])
+        issue = _unreadable(display, exc, type_name=exc.args[0])
+    except Exception as exc:  # noqa: BLE001 - the in-process path
+        log.warning("file %s: failed in the reader (%s)", sha[:12], type(exc).__name__)
+        issue = _unreadable(display, exc)
+    return Outcome("rejected", "unknown", FileReport(issues=[issue]))
+
+
+def _unreadable(display: str, exc: BaseException, type_name: str | None = None) -> Issue:
+    reason = f"uventet fejl af typen {type_name or type(exc).__name__}; fejlen er noteret hos os"
+    return Issue("unreadable-file", "error", messages.render("unreadable-file", file=display, reason=reason))
+
+
+def _attribute_rejected(outcome: Outcome, incoming: Incoming, surveys, issued) -> None:
+    """Put a rejected file on its municipality's line in ``status`` when the name says whose it is.
+
+    The verdict stays rejected: this only tells the consultant who to call.
+    """
+    ident = outcome.ident
+    if outcome.verdict != "rejected" or ident.kommunekode:
+        return
+    found = municipality_in_filename(PurePosixPath(incoming.name).stem)
+    if found is None:
+        return
+    folder = next((p for p in reversed(PurePosixPath(incoming.name).parts[:-1]) if p in surveys), None)
+    issued_here = {i.survey_id for i in issued.values() if i.kommunekode == found.code}
+    survey_id = folder or (issued_here.pop() if len(issued_here) == 1 else None)
+    outcome.report.identification = Identification(survey_id=survey_id, kommunekode=found.code, source="filename")
+
+
+# --- what was seen before ---------------------------------------------------------------------
+
+
+def _earlier_sighting(conn: sqlite3.Connection, incoming: Incoming, sha: str) -> FileResult | None:
+    """Known bytes: the earlier verdict under the same name, or "duplicate" under a new one."""
+    seen = conn.execute(
+        "SELECT duplicate FROM sightings WHERE file = ? AND sha256 = ?", (incoming.name, sha)
+    ).fetchone()
+    original = conn.execute("SELECT * FROM submissions WHERE sha256 = ?", (sha,)).fetchone()
+    if original is None:
+        return None
+    if seen is None:
+        with conn:
+            conn.execute(
+                "INSERT INTO sightings VALUES (?, ?, ?, ?, 1)", (incoming.name, sha, incoming.received_at, _now())
+            )
+    if seen is None or seen["duplicate"]:
+        return _duplicate(incoming, original, new=seen is None)
+    return _stored(conn, original, incoming.name)
+
+
+def _duplicate(incoming: Incoming, original: sqlite3.Row, new: bool) -> FileResult:
+    display = PurePosixPath(incoming.name).name
+    issue = Finding("duplicate", {"original": PurePosixPath(original["file"]).name}).issue(display)
+    return FileResult(
+        incoming.name, original["sha256"], "duplicate", original["survey_id"], original["kommunekode"], 0, [issue], new
+    )
+
+
+def _stored(conn: sqlite3.Connection, row: sqlite3.Row, name: str) -> FileResult:
+    issues = [
+        Issue(r["code"], r["severity"], r["message"], r["sheet"], r["cell"], r["value"], r["question_id"], r["row"])
+        for r in conn.execute("SELECT * FROM issues WHERE submission = ? ORDER BY seq", (row["sha256"],))
+    ]
+    return FileResult(
+        name, row["sha256"], row["verdict"], row["survey_id"], row["kommunekode"], row["n_cases"], issues, new=False
+    )
+
+
+# --- recording ----------------------------------------------------------------------------------
+
+
+def _record(conn, incoming: Incoming, sha: str, archived: str, outcome: Outcome, surveys) -> None:
+    ident, report = outcome.ident, outcome.report
+    survey = surveys.get(ident.survey_id or "")
+    conn.execute(
+        "INSERT INTO submissions VALUES (:sha256, :file, :received_at, :size, :archive, :container, :survey_id, "
+        ":kommunekode, :verdict, NULL, :ident_source, :token, :survey_version, :tool_version, :harvested_at, "
+        ":n_cases, :zero_cases)",
+        {
+            "sha256": sha,
+            "file": incoming.name,
+            "received_at": incoming.received_at,
+            "size": incoming.size,
+            "archive": archived,
+            "container": outcome.container,
+            "survey_id": ident.survey_id,
+            "kommunekode": ident.kommunekode,
+            "verdict": outcome.verdict,
+            "ident_source": ident.source,
+            "token": ident.token,
+            "survey_version": ident.survey_version,
+            "tool_version": ident.tool_version,
+            "harvested_at": _now(),
+            "n_cases": _n_cases(report, survey),
+            "zero_cases": int(report.zero_cases),
+        },
+    )
+    conn.execute("INSERT INTO sightings VALUES (?, ?, ?, ?, 0)", (incoming.name, sha, incoming.received_at, _now()))
+    personal = {q.id for q in survey.questions if q.personal} if survey else set()
+    _record_issues(conn, sha, report.issues, personal)
+    if outcome.verdict in USABLE and survey is not None:
+        _record_answers(conn, sha, report, personal)
+
+
+def _record_issues(conn, sha: str, issues: list[Issue], personal: set[str]) -> None:
+    rows = [
+        (
+            sha,
+            seq,
+            i.code,
+            i.severity,
+            i.sheet,
+            i.cell,
+            i.question_id,
+            i.row,
+            scrub(i.message),
+            None if i.question_id in personal else scrub(i.value),
+        )
+        for seq, i in enumerate(issues)
+    ]
+    conn.executemany("INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _record_answers(conn, sha: str, report: FileReport, personal: set[str]) -> None:
+    rows = [
+        (sha, index, record.row, qid, _json(value), int(qid in record.error_questions))
+        for index, record in enumerate(report.records)
+        for qid, value in record.answers.items()
+        if qid not in personal
+    ]
+    conn.executemany("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def _json(value: Any) -> str:
+    if isinstance(value, str):
+        value = scrub(value)
+    elif isinstance(value, dt.date):
+        value = value.isoformat()
+    return json.dumps(value, ensure_ascii=False)
+
+
+def scrub(text: str | None) -> str | None:
+    """No CPR-like number is stored, whatever field it was typed into."""
+    return _CPR.sub(CPR_MASK, text) if text else text
+
+
+def _n_cases(report: FileReport, survey: Survey | None) -> int:
+    """Case surveys: rows read. Aggregate forms: the answer to the question feeding "cases"."""
+    if survey is None or not report.records:
+        return 0
+    if survey.kind == "cases":
+        return len(report.records)
+    count_q = next((q.id for q in survey.questions if q.indicator == "cases"), None)
+    value = report.records[0].answers.get(count_q) if count_q else None
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+# --- after the run ------------------------------------------------------------------------------
+
+
+def _supersede(conn: sqlite3.Connection, groups: set[tuple[str | None, str | None]]) -> None:
+    """The latest usable file per municipality and survey is current; earlier ones point to it."""
+    marks = ",".join("?" * len(USABLE))
+    with conn:
+        for survey_id, code in groups:
+            if not (survey_id and code):
+                continue
+            rows = conn.execute(
+                f"SELECT sha256 FROM submissions WHERE survey_id = ? AND kommunekode = ? AND verdict IN ({marks}) "
+                "ORDER BY received_at, file",
+                (survey_id, code, *USABLE),
+            ).fetchall()
+            latest = rows[-1]["sha256"]
+            for row in rows:
+                newer = None if row["sha256"] == latest else latest
+                conn.execute("UPDATE submissions SET superseded_by = ? WHERE sha256 = ?", (newer, row["sha256"]))
+
+
+def _effective_verdicts(conn: sqlite3.Connection, files: list[FileResult]) -> None:
+    for entry in files:
+        if entry.sha256 is None or entry.verdict not in USABLE:
+            continue
+        row = conn.execute(
+            "SELECT n.file FROM submissions s JOIN submissions n ON n.sha256 = s.superseded_by WHERE s.sha256 = ?",
+            (entry.sha256,),
+        ).fetchone()
+        if row:
+            entry.verdict = "superseded"
+            newer = PurePosixPath(row["file"]).name
+            display = PurePosixPath(entry.file).name
+            entry.issues.append(Finding("superseded", {"newer": newer}).issue(display))
+
+
+def _feedback(ws: Workspace, surveys, result: HarvestResult, reports) -> None:
+    """A feedback workbook for each new file with something to fix, from the reader's writer."""
+    wanted = [f for f in result.files if f.new and f.verdict in NEEDS_FEEDBACK and f.sha256 in reports]
+    wanted = [f for f in wanted if f.survey in surveys and f.kommunekode in by_code()]
+    if not wanted:
+        return
+    try:
+        from sdexl.harvest.feedback import write_feedback
+    except ImportError:
+        result.notes.append("Feedback workbooks were not written: sdexl.harvest.feedback is not available.")
+        return
+    for entry in wanted:
+        report, incoming = reports[entry.sha256]
+        try:
+            entry.feedback = write_feedback(
+                ws, surveys[entry.survey], by_code()[entry.kommunekode], report, incoming.path
+            )
+        except Exception as exc:  # noqa: BLE001 - harvest is done; say which feedback is missing
+            log.warning("file %s: feedback failed (%s)", entry.sha256[:12], type(exc).__name__)
+            result.notes.append(f"Feedback for {entry.file} could not be written ({type(exc).__name__}).")
+
+
+def rebuild_outputs(ws: Workspace, survey_ids: set[str]) -> list[str]:
+    """Rebuild analysis outputs for the surveys this run touched; returns notes for the consultant."""
+    if not survey_ids:
+        return []
+    try:
+        from sdexl.publish.master import build_outputs
+    except ImportError:
+        return ["Outputs were not rebuilt: sdexl.publish.master is not available yet."]
+    from sdexl.harvest.store import load_all_snapshots
+
+    snapshots = load_all_snapshots(ws)
+    notes = []
+    for survey_id in sorted(survey_ids):
+        try:
+            build_outputs(ws, survey_id, snapshots)
+            notes.append(f"Rebuilt outputs for {survey_id} in {ws.output_dir(survey_id)}")
+        except Exception as exc:  # noqa: BLE001 - the harvest itself is recorded; say what is missing
+            log.warning("outputs for %s failed (%s)", survey_id, type(exc).__name__)
+            notes.append(f"Outputs for {survey_id} could not be rebuilt: {type(exc).__name__}: {exc}")
+    return notes

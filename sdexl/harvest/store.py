@@ -1,0 +1,144 @@
+"""The harvested state of a survey, read back from the ledger as a ``Snapshot``.
+
+Per municipality only the current submission counts: the latest usable file
+(accepted, accepted with warnings or needs correction) that nothing has
+superseded. Answers come back exactly as harvest stored them (JSON), so a value
+a municipality typed survives the round trip unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+
+import pandas as pd
+
+from sdexl import ledger
+from sdexl.analysis.snapshot import CASE_REF, KOMMUNEKODE, Snapshot
+from sdexl.survey.load import version_hash
+from sdexl.survey.model import Survey
+from sdexl.workspace import Workspace
+
+USABLE = ("accepted", "accepted_with_warnings", "needs_correction")
+SUBMISSION_COLUMNS = [
+    "file",
+    "sha256",
+    "verdict",
+    "kommunekode",
+    "received_at",
+    "survey_version",
+    "tool_version",
+    "superseded",
+]
+
+
+def load_snapshot(ws: Workspace, survey_id: str) -> Snapshot:
+    """The current harvested answers of ``survey_id``; empty when nothing came back yet."""
+    survey = ws.survey(survey_id)
+    conn = ledger.connect(ws.ledger_path)
+    try:
+        return snapshot_from(conn, survey)
+    finally:
+        conn.close()
+
+
+def load_all_snapshots(ws: Workspace) -> dict[str, Snapshot]:
+    """A snapshot of every survey with at least one submission (analysis compares rounds)."""
+    conn = ledger.connect(ws.ledger_path)
+    try:
+        ids = [r[0] for r in conn.execute("SELECT DISTINCT survey_id FROM submissions WHERE survey_id IS NOT NULL")]
+        known = set(ws.survey_ids())
+        return {sid: snapshot_from(conn, ws.survey(sid)) for sid in sorted(ids) if sid in known}
+    finally:
+        conn.close()
+
+
+def snapshot_from(conn: sqlite3.Connection, survey: Survey) -> Snapshot:
+    current = current_submissions(conn, survey.id)
+    return Snapshot(
+        survey=survey,
+        survey_version=version_hash(survey),
+        records=_records(conn, survey, current),
+        participants=[r["kommunekode"] for r in current],
+        zero_cases=[r["kommunekode"] for r in current if r["zero_cases"]],
+        submissions=_submissions(conn, survey.id),
+        issue_counts=_issue_counts(conn, current),
+    )
+
+
+def current_submissions(conn: sqlite3.Connection, survey_id: str) -> list[sqlite3.Row]:
+    """One row per municipality: its latest usable, not superseded submission."""
+    marks = ",".join("?" * len(USABLE))
+    rows = conn.execute(
+        f"SELECT * FROM submissions WHERE survey_id = ? AND verdict IN ({marks}) AND superseded_by IS NULL "
+        "ORDER BY received_at, file",
+        (survey_id, *USABLE),
+    ).fetchall()
+    latest = {r["kommunekode"]: r for r in rows}  # later rows win, should two ever be current
+    return sorted(latest.values(), key=lambda r: int(r["kommunekode"]))
+
+
+def columns(survey: Survey) -> list[str]:
+    """kommunekode, sagsnr (case surveys), then every non-personal question id."""
+    head = [KOMMUNEKODE] + ([CASE_REF] if survey.kind == "cases" else [])
+    return head + [q.id for q in survey.analysis_questions if q.id not in head]
+
+
+def _records(conn: sqlite3.Connection, survey: Survey, current: list[sqlite3.Row]) -> pd.DataFrame:
+    names = columns(survey)
+    wanted = set(names)
+    case_ref = survey.case_ref.id if survey.case_ref else None
+    rows: list[dict] = []
+    for sub in current:
+        by_record: dict[int, dict] = defaultdict(dict)
+        for a in conn.execute("SELECT * FROM answers WHERE submission = ? ORDER BY record", (sub["sha256"],)):
+            if a["question_id"] in wanted:
+                by_record[a["record"]][a["question_id"]] = None if a["error"] else json.loads(a["value"])
+        for answers in by_record.values():
+            row = {name: None for name in names}
+            row.update(answers)
+            row[KOMMUNEKODE] = sub["kommunekode"]
+            if case_ref and CASE_REF in row:
+                row[CASE_REF] = _text(answers.get(case_ref))
+            rows.append(row)
+    return pd.DataFrame(rows, columns=names, dtype=object)
+
+
+def _text(value) -> str | None:
+    """A case number typed as 17 comes back as the number 17: the column holds text."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _submissions(conn: sqlite3.Connection, survey_id: str) -> pd.DataFrame:
+    rows = [
+        {
+            "file": r["file"],
+            "sha256": r["sha256"],
+            "verdict": "superseded" if r["superseded_by"] else r["verdict"],
+            "kommunekode": r["kommunekode"],
+            "received_at": r["received_at"],
+            "survey_version": r["survey_version"],
+            "tool_version": r["tool_version"],
+            "superseded": r["superseded_by"] is not None,
+        }
+        for r in conn.execute("SELECT * FROM submissions WHERE survey_id = ? ORDER BY received_at, file", (survey_id,))
+    ]
+    return pd.DataFrame(rows, columns=SUBMISSION_COLUMNS)
+
+
+def _issue_counts(conn: sqlite3.Connection, current: list[sqlite3.Row]) -> pd.DataFrame:
+    shas = [r["sha256"] for r in current]
+    if not shas:
+        return pd.DataFrame(columns=["code", "severity", "count"])
+    marks = ",".join("?" * len(shas))
+    rows = conn.execute(
+        f"SELECT code, severity, COUNT(*) AS count FROM issues WHERE submission IN ({marks}) "
+        "GROUP BY code, severity ORDER BY count DESC, code",
+        shas,
+    ).fetchall()
+    return pd.DataFrame([dict(r) for r in rows], columns=["code", "severity", "count"])
