@@ -154,6 +154,106 @@ def generate(ctx, survey, kommuner):
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file instead of text.")
+@click.option("--strict", is_flag=True, help="Exit with status 2 when any file is rejected or needs correction.")
+@pass_ctx
+def harvest(ctx, as_json, strict):
+    """Read every returned file in incoming/ and record the answers.
+
+    Files are found in any sub-folder and told apart by content, not name.
+    Each file gets a verdict: accepted, accepted_with_warnings,
+    needs_correction (feedback workbook written to output/), rejected (the
+    message says why and what the municipality should do), duplicate,
+    superseded (a later file from the same municipality replaced it) or
+    ignored (Excel lock and temp files). Files already harvested are not read
+    again, and incoming/ is never changed: originals are archived in .sdexl/.
+    Afterwards the outputs of each survey that got new answers are rebuilt.
+
+    Exit status 0 when the harvest ran, whatever the verdicts; 1 when it could
+    not run; with --strict, 2 when a file was rejected or needs correction.
+
+    \b
+    Examples:
+      sdexl harvest
+      sdexl harvest --json > harvest.json
+      sdexl harvest --strict
+    """
+    import json
+
+    from sdexl.harvest.intake import discover
+    from sdexl.harvest.run import harvest as run_harvest
+    from sdexl.harvest.run import rebuild_outputs
+    from sdexl.progress import progress_bar
+
+    ws = ctx.workspace()
+    files = discover(ws)
+    show_bar = not as_json and sys.stderr.isatty()
+    with progress_bar(len(files), "Harvest", enabled=show_bar) as advance:
+        result = run_harvest(ws, files, on_file=lambda entry: advance(Path(entry.file).name))
+    notes = result.notes + rebuild_outputs(ws, result.touched)
+    if as_json:
+        click.echo(json.dumps([f.as_json() for f in result.files], ensure_ascii=False, indent=2))
+    else:
+        for entry in result.files:
+            _echo_harvested(entry)
+        click.echo(f"{len(result.files)} files, {sum(f.new for f in result.files)} new.")
+    for note in notes:
+        click.echo(note, err=True)
+    if strict and result.has_problems:
+        sys.exit(2)
+
+
+def _echo_harvested(entry) -> None:
+    where = f"{entry.survey or '?'}/{entry.kommunekode or '?'}"
+    errors = sum(i.severity == "error" for i in entry.issues)
+    warnings = sum(i.severity == "warning" for i in entry.issues)
+    seen = "" if entry.new else "  (seen before)"
+    click.echo(f"{entry.verdict:<23} {where:<13} {entry.cases:>4} cases {errors:>3} E {warnings:>3} W  {entry.file}{seen}")
+    if entry.new and entry.verdict in ("rejected", "duplicate", "superseded"):
+        for issue in entry.issues:
+            if issue.severity == "error" or entry.verdict != "rejected":
+                click.echo(f"    {issue.message}")
+    if entry.feedback:
+        click.echo(f"    feedback: {entry.feedback}")
+
+
+@main.command()
+@click.argument("survey")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per municipality.")
+@pass_ctx
+def status(ctx, survey, as_json):
+    """Show where each of the 98 municipalities stands in SURVEY.
+
+    Status is the verdict of the municipality's current file: missing,
+    accepted, accepted_with_warnings, needs_correction or rejected. Errors
+    and warnings are counted in that file.
+
+    \b
+    Examples:
+      sdexl status sde-2024
+      sdexl status sde-2022 --json | jq '.[] | select(.status == "missing") | .kommune'
+    """
+    import json
+
+    from sdexl.harvest.status import summary, survey_status
+
+    ws = ctx.workspace()
+    rows = survey_status(ws, survey)
+    if as_json:
+        keys = ("kommunekode", "kommune", "kkr", "status", "cases", "errors", "warnings", "file", "issued", "returned")
+        click.echo(json.dumps([{k: r.as_json()[k] for k in keys} for r in rows], ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'Code':>4}  {'Kommune':<18} {'Issued':<6} {'Status':<23} {'Cases':>5} {'E':>3} {'W':>3}  File")
+    for r in rows:
+        issued = "yes" if r.issued else "no"
+        click.echo(
+            f"{r.kommunekode:>4}  {r.kommune:<18} {issued:<6} {r.status:<23} {r.cases:>5} {r.errors:>3} {r.warnings:>3}"
+            f"  {r.file or ''}"
+        )
+    click.echo(", ".join(f"{n} {s}" for s, n in sorted(summary(rows).items())))
+
+
+@main.command()
 @click.argument("survey")
 @pass_ctx
 def build(ctx, survey):

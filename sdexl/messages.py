@@ -99,10 +99,6 @@ CATALOGUE: dict[str, Message] = {
         "Filen {file} indeholder {parts}. De er ikke åbnet; kun de værdier, der står i regnearket, er høstet. "
         "Kontrollér, at alle svar er skrevet som værdier."
     ),
-    "legacy-format": _i(
-        "Filen {file} er gemt i formatet {format}. Den er læst, men gem gerne som Excel-projektmappe (.xlsx) "
-        "næste gang."
-    ),
     "unidentified": _e(
         "Det kan ikke ses, hvilken kommune filen {file} kommer fra: regnearkets skjulte oplysninger mangler, og "
         "hverken fanen Vejledning eller filnavnet nævner en kommune. Brug det regneark, kommunen fik tilsendt, "
@@ -156,9 +152,7 @@ CATALOGUE: dict[str, Message] = {
         "Fane {sheet}: kolonnen til {question} findes to gange (celle {cell} og {other}). Kun kolonnen med "
         "celle {cell} er læst. Slet den ekstra kolonne."
     ),
-    "unknown-column": _i(
-        "{where}: kolonnen '{value}' hører ikke til skemaet, og dens indhold er ikke læst med."
-    ),
+    "unknown-column": _i("{where}: kolonnen '{value}' hører ikke til skemaet, og dens indhold er ikke læst med."),
     "form-id-column-missing": _w(
         "Fane {sheet}: kolonnen med spørgsmålenes id'er (overskriften 'id') mangler, så spørgsmålene er fundet "
         "ud fra spørgsmålsteksterne i kolonne {column}. Kontrollér, at hvert svar står ud for sit spørgsmål."
@@ -168,8 +162,7 @@ CATALOGUE: dict[str, Message] = {
         "{column}. Giv gerne kolonnen overskriften 'Svar' igen."
     ),
     "missing-question-row": _e(
-        "Fane {sheet}: rækken med {question} mangler. Kopiér rækken fra den udsendte skabelon ind igen, og "
-        "udfyld den."
+        "Fane {sheet}: rækken med {question} mangler. Kopiér rækken fra den udsendte skabelon ind igen, og udfyld den."
     ),
     "duplicate-question-row": _w(
         "Fane {sheet}: {question} står to gange (celle {cell} og {other}). Kun svaret i celle {cell} er læst. "
@@ -181,16 +174,14 @@ CATALOGUE: dict[str, Message] = {
         "(ikke som en formel), eller lad cellen stå tom."
     ),
     "not-a-category": _e(
-        "{where}: '{value}' er ikke en af svarmulighederne til {question}.{hint} Vælg et svar fra listen: "
-        "{choices}."
+        "{where}: '{value}' er ikke en af svarmulighederne til {question}.{hint} Vælg et svar fra listen: {choices}."
     ),
     "category-normalised": _w(
         "{where}: '{value}' er læst som '{canonical}' i {question}. Vælg gerne svaret fra listen, så det staves "
         "præcis som der."
     ),
     "multi-mark-normalised": _w(
-        "{where}: '{value}' er læst som et X ved '{choice}' i {question}. Skriv X ud for de svarmuligheder, "
-        "der passer."
+        "{where}: '{value}' er læst som et X ved '{choice}' i {question}. Skriv X ud for de svarmuligheder, der passer."
     ),
     "multi-mark-invalid": _e(
         "{where}: '{value}' kan ikke læses som et X ved '{choice}' i {question}. Skriv X, hvis svarmuligheden "
@@ -201,7 +192,9 @@ CATALOGUE: dict[str, Message] = {
         "tallet, uden punktummer, mellemrum og 'kr.'."
     ),
     "not-a-number": _e("{where}: '{value}' er ikke et tal, men {question} skal besvares med et tal. {how}"),
-    "not-an-integer": _e("{where}: {value} er ikke et helt tal, men {question} skal besvares med et helt tal. Skriv et helt tal."),
+    "not-an-integer": _e(
+        "{where}: {value} er ikke et helt tal, men {question} skal besvares med et helt tal. Skriv et helt tal."
+    ),
     "below-min": _e(
         "{where}: {value} er mindre end {limit}, som er det mindste tilladte svar til {question}. Ret tallet."
     ),

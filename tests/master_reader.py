@@ -57,7 +57,7 @@ def table(rows: list[list], title: str, occurrence: int = 0) -> Table:
     i = hits[occurrence]
     header = _trim(rows[i + 3])
     data = []
-    for row in rows[i + 4:]:
+    for row in rows[i + 4 :]:
         if not any(c != "" for c in row):
             break
         data.append(list(row[: len(header)]) + [""] * (len(header) - len(row)))
@@ -76,6 +76,7 @@ def texts(rows: list[list]) -> list[str]:
 
 
 # -- expectations -------------------------------------------------------------
+
 
 def shown(count, threshold: int = 3):
     """A count as the suppressed sheets must show it."""

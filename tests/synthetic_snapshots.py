@@ -29,17 +29,46 @@ ONLY_NORDJYLLAND = "851"
 
 # 2024 aggregate forms: cases, total in botilbud, and how the cases split.
 AGG_2024 = {
-    "101": 5, "147": 4, "151": 0, "265": 3, "461": 6, "751": 9, "851": 2, "159": 1, "480": 2, "253": None,
+    "101": 5,
+    "147": 4,
+    "151": 0,
+    "265": 3,
+    "461": 6,
+    "751": 9,
+    "851": 2,
+    "159": 1,
+    "480": 2,
+    "253": None,
 }
 
 POPULATION = {
-    "101": 430000, "151": 30000, "265": 55000, "370": 51000, "461": 135000, "621": 62000, "751": 240000,
-    "730": 59000, "851": 145000, "159": 45000, "657": 55000, "480": 18000, "253": 32000,
+    "101": 430000,
+    "151": 30000,
+    "265": 55000,
+    "370": 51000,
+    "461": 135000,
+    "621": 62000,
+    "751": 240000,
+    "730": 59000,
+    "851": 145000,
+    "159": 45000,
+    "657": 55000,
+    "480": 18000,
+    "253": 32000,
 }
-SOCIO = {"101": 1.10, "151": 0.92, "265": 0.88, "370": 1.05, "461": 1.12, "621": 0.97, "751": 1.01,
-         "730": 1.08, "851": 1.04}
+SOCIO = {
+    "101": 1.10,
+    "151": 0.92,
+    "265": 0.88,
+    "370": 1.05,
+    "461": 1.12,
+    "621": 0.97,
+    "751": 1.01,
+    "730": 1.08,
+    "851": 1.04,
+}
 
-EVIL_TEXT = "=HYPERLINK(\"http://x\";\"klik\")"
+EVIL_TEXT = '=HYPERLINK("http://x";"klik")'
 CPR_TEXT = "Borger 010190-1234 flyttede"
 
 
@@ -58,8 +87,15 @@ def case_snapshot(survey_id: str, cases: dict[str, int], seed: int = 1) -> Snaps
     columns = [KOMMUNEKODE, CASE_REF] + [q.id for q in definition.analysis_questions if q.role != "case_ref"]
     records = pd.DataFrame(rows, columns=columns)
     zero = [c for c, n in cases.items() if n == 0]
-    return Snapshot(definition, version_hash(definition), records, list(cases), zero,
-                    _submissions(definition, list(cases)), _issues())
+    return Snapshot(
+        definition,
+        version_hash(definition),
+        records,
+        list(cases),
+        zero,
+        _submissions(definition, list(cases)),
+        _issues(),
+    )
 
 
 def _case_row(definition, rng: random.Random, code: str, i: int) -> dict:
@@ -124,8 +160,15 @@ def aggregate_snapshot(survey_id: str = "sde-2024", seed: int = 7) -> Snapshot:
     columns = [KOMMUNEKODE] + [q.id for q in definition.analysis_questions]
     records = pd.DataFrame(rows, columns=columns).astype(object)
     records = records.where(pd.notna(records), None)
-    return Snapshot(definition, version_hash(definition), records, list(AGG_2024), [],
-                    _submissions(definition, list(AGG_2024)), _issues())
+    return Snapshot(
+        definition,
+        version_hash(definition),
+        records,
+        list(AGG_2024),
+        [],
+        _submissions(definition, list(AGG_2024)),
+        _issues(),
+    )
 
 
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:
@@ -136,19 +179,40 @@ def _split(total: int, parts: int, rng: random.Random) -> list[int]:
 def _submissions(definition, codes: list[str]) -> pd.DataFrame:
     rows = []
     for i, code in enumerate(codes):
-        rows.append({"file": f"{code}_{definition.id}.xlsx", "sha256": f"{i:064x}",
-                     "verdict": "accepted" if i % 3 else "accepted_with_warnings", "kommunekode": code,
-                     "received_at": dt.datetime(2024, 12, 1, 9, i), "survey_version": version_hash(definition),
-                     "tool_version": "0.1.0", "superseded": False})
-    rows.append({"file": "=cmd|' /C calc'!A0.xlsx", "sha256": "f" * 64, "verdict": "rejected",
-                 "kommunekode": None, "received_at": dt.datetime(2024, 12, 2, 10, 0),
-                 "survey_version": None, "tool_version": None, "superseded": False})
+        rows.append(
+            {
+                "file": f"{code}_{definition.id}.xlsx",
+                "sha256": f"{i:064x}",
+                "verdict": "accepted" if i % 3 else "accepted_with_warnings",
+                "kommunekode": code,
+                "received_at": dt.datetime(2024, 12, 1, 9, i),
+                "survey_version": version_hash(definition),
+                "tool_version": "0.1.0",
+                "superseded": False,
+            }
+        )
+    rows.append(
+        {
+            "file": "=cmd|' /C calc'!A0.xlsx",
+            "sha256": "f" * 64,
+            "verdict": "rejected",
+            "kommunekode": None,
+            "received_at": dt.datetime(2024, 12, 2, 10, 0),
+            "survey_version": None,
+            "tool_version": None,
+            "superseded": False,
+        }
+    )
     return pd.DataFrame(rows)
 
 
 def _issues() -> pd.DataFrame:
-    return pd.DataFrame([{"code": "missing-answer", "severity": "warning", "count": 4},
-                         {"code": "not-a-category", "severity": "error", "count": 2}])
+    return pd.DataFrame(
+        [
+            {"code": "missing-answer", "severity": "warning", "count": 4},
+            {"code": "not-a-category", "severity": "error", "count": 2},
+        ]
+    )
 
 
 def all_snapshots() -> dict[str, Snapshot]:

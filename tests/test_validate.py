@@ -148,10 +148,13 @@ def test_a_valid_row_has_no_issues_and_canonical_answers():
 
 
 def test_table_helper_reads_literals():
-    (r,) = table(S, """
+    (r,) = table(
+        S,
+        """
     | row | sagsnr | koen      | personer |
     | 9   | A1     | 'kvinde ' | 3.0      |
-    """)
+    """,
+    )
     assert r.cells["koen"] == Cell("kvinde ", ref(S, "koen", 9))
     assert r.cells["personer"].value == 3.0
 
@@ -184,8 +187,14 @@ def test_wrong_category_is_an_error_with_the_list_and_a_suggestion():
     (issue,) = report.issues
     assert issue.code == "not-a-category" and issue.severity == "error"
     assert issue.message == messages.render(
-        "not-a-category", sheet="Sager", cell="E7", case="A1", value="Kvinda", question=q("koen"),
-        choices="Mand, Kvinde, Andet", hint=messages.did_you_mean("'Kvinde'"),
+        "not-a-category",
+        sheet="Sager",
+        cell="E7",
+        case="A1",
+        value="Kvinda",
+        question=q("koen"),
+        choices="Mand, Kvinde, Andet",
+        hint=messages.did_you_mean("'Kvinde'"),
     )
     rec = report.records[0]
     assert rec.answers["koen"] is None and "koen" in rec.error_questions
@@ -214,7 +223,12 @@ def test_other_marks_count_with_a_warning(mark):
     (issue,) = report.issues
     assert issue.code == "multi-mark-normalised" and issue.cell == ref(S, "sek#2", 7)
     assert issue.message == messages.render(
-        "multi-mark-normalised", sheet="Sager", cell=issue.cell, case="A1", value=issue.value, choice="§103",
+        "multi-mark-normalised",
+        sheet="Sager",
+        cell=issue.cell,
+        case="A1",
+        value=issue.value,
+        choice="§103",
         question=q("sek"),
     )
     assert report.records[0].answers["sek"] == "§103"
@@ -232,9 +246,18 @@ def test_an_unreadable_mark_is_an_error_and_the_whole_answer_is_excluded():
 
 @pytest.mark.parametrize(
     "text, number",
-    [("12", 12), ("1.234", 1234), ("2.500.000 kr.", 2500000), ("2,5", 2.5), ("2 500 000", 2500000),
-     ("2,5 mio. kr.", 2500000), ("kr. 2.500.000,-", 2500000), ("1.234,5", 1234.5), ("2,500,000", 2500000),
-     ("12.5", 12.5)],
+    [
+        ("12", 12),
+        ("1.234", 1234),
+        ("2.500.000 kr.", 2500000),
+        ("2,5", 2.5),
+        ("2 500 000", 2500000),
+        ("2,5 mio. kr.", 2500000),
+        ("kr. 2.500.000,-", 2500000),
+        ("1.234,5", 1234.5),
+        ("2,500,000", 2500000),
+        ("12.5", 12.5),
+    ],
 )
 def test_numbers_typed_as_text(text, number):
     assert number_from_text(text) == number
@@ -250,16 +273,27 @@ def test_number_as_text_is_converted_with_a_warning():
     (issue,) = report.issues
     assert issue.code == "number-as-text" and issue.severity == "warning"
     assert issue.message == messages.render(
-        "number-as-text", sheet="Sager", cell=ref(S, "beloeb", 7), case="A1", value="2.500.000 kr.",
-        number="2.500.000", question=q("beloeb"),
+        "number-as-text",
+        sheet="Sager",
+        cell=ref(S, "beloeb", 7),
+        case="A1",
+        value="2.500.000 kr.",
+        number="2.500.000",
+        question=q("beloeb"),
     )
     assert report.records[0].answers["beloeb"] == 2500000
 
 
 @pytest.mark.parametrize(
     "value, code",
-    [("mange", "not-a-number"), (2.5, "not-an-integer"), (-1, "below-min"), (51, "above-max"), ("60", "above-max"),
-     (True, "not-a-number")],
+    [
+        ("mange", "not-a-number"),
+        (2.5, "not-an-integer"),
+        (-1, "below-min"),
+        (51, "above-max"),
+        ("60", "above-max"),
+        (True, "not-a-number"),
+    ],
 )
 def test_number_errors(value, code):
     report = check(row(**VALID, personer=value))
@@ -363,7 +397,12 @@ def test_required_answers_only_where_relevant():
     (issue,) = report.issues
     assert (issue.code, issue.cell) == ("required-missing", ref(S, "aarsag", 7))
     assert issue.message == messages.render(
-        "required-missing", sheet="Sager", cell=issue.cell, case="A1", question=q("aarsag"), how="Vælg ét svar på listen."
+        "required-missing",
+        sheet="Sager",
+        cell=issue.cell,
+        case="A1",
+        question=q("aarsag"),
+        how="Vælg ét svar på listen.",
     )
 
 
@@ -378,8 +417,14 @@ def test_an_irrelevant_answer_is_dropped_with_a_warning():
     (issue,) = report.issues
     assert (issue.code, issue.severity) == ("irrelevant-answer", "warning")
     assert issue.message == messages.render(
-        "irrelevant-answer", sheet="Sager", cell=ref(S, "aarsag", 7), case="A1", question=q("aarsag"),
-        value="Flytning", controller=q("antal"), controller_value="1",
+        "irrelevant-answer",
+        sheet="Sager",
+        cell=ref(S, "aarsag", 7),
+        case="A1",
+        question=q("aarsag"),
+        value="Flytning",
+        controller=q("antal"),
+        controller_value="1",
     )
     assert report.records[0].answers["aarsag"] is None
     assert "aarsag" not in report.records[0].error_questions
@@ -390,8 +435,14 @@ def test_other_text_without_the_other_category():
     (issue,) = report.issues
     assert issue.code == "other-text-without-other"
     assert issue.message == messages.render(
-        "other-text-without-other", sheet="Sager", cell=ref(S, "koen_andet", 7), case="A1", question=q("koen_andet"),
-        value="nonbinær", controller=q("koen"), other="Andet",
+        "other-text-without-other",
+        sheet="Sager",
+        cell=ref(S, "koen_andet", 7),
+        case="A1",
+        question=q("koen_andet"),
+        value="nonbinær",
+        controller=q("koen"),
+        other="Andet",
     )
     assert report.records[0].answers["koen_andet"] == "nonbinær"
     assert check(row(**{**VALID, "koen": "Andet"}, koen_andet="nonbinær")).issues == []
@@ -405,8 +456,14 @@ def test_amount_outside_the_chosen_band():
     (issue,) = report.issues
     assert issue.code == "rule-band-mismatch" and issue.cell == ref(S, "beloeb", 7)
     assert issue.message == messages.render(
-        "rule-band-mismatch", sheet="Sager", cell=issue.cell, case="A1", amount="3.500.000", band_value="2-3 mio.",
-        band=q("udgift"), description="Beløbet skal passe med intervallet.",
+        "rule-band-mismatch",
+        sheet="Sager",
+        cell=issue.cell,
+        case="A1",
+        amount="3.500.000",
+        band_value="2-3 mio.",
+        band=q("udgift"),
+        description="Beløbet skal passe med intervallet.",
     )
     assert {"udgift", "beloeb"} <= report.records[0].error_questions
     assert check(row(**VALID, beloeb=2999999)).issues == []
@@ -423,8 +480,14 @@ def test_at_most_on_the_aggregate_form_excludes_both_counts():
     (issue,) = report.issues
     assert issue.code == "rule-at-most"
     assert issue.message == messages.render(
-        "rule-at-most", sheet="Skema", cell="C5", part=question_ref(F.question("a02_over")), part_value="12",
-        whole=question_ref(F.question("a01_alle")), whole_value="10", description="Højst alle.",
+        "rule-at-most",
+        sheet="Skema",
+        cell="C5",
+        part=question_ref(F.question("a02_over")),
+        part_value="12",
+        whole=question_ref(F.question("a01_alle")),
+        whole_value="10",
+        description="Højst alle.",
     )
     (rec,) = report.records
     assert rec.row is None
@@ -436,8 +499,14 @@ def test_sum_equals_excludes_the_parts_only():
     (issue,) = report.issues
     assert issue.code == "rule-sum-equals"
     assert issue.message == messages.render(
-        "rule-sum-equals", sheet="Skema", cell="C5", parts=messages.PHRASES["questions-numbered"].format(numbers="3a og 3b"),
-        total="11", whole=question_ref(F.question("a02_over")), whole_value="12", description="Skal summe.",
+        "rule-sum-equals",
+        sheet="Skema",
+        cell="C5",
+        parts=messages.PHRASES["questions-numbered"].format(numbers="3a og 3b"),
+        total="11",
+        whole=question_ref(F.question("a02_over")),
+        whole_value="12",
+        description="Skal summe.",
     )
     assert report.records[0].answers["a02_over"] == 12
     assert report.records[0].error_questions == {"a03a", "a03b"}
@@ -458,7 +527,9 @@ def test_an_empty_form_is_one_error():
 
 
 def test_duplicate_case_numbers_are_errors_on_every_occurrence():
-    report = check(row(7, **VALID), row(8, **VALID), row(9, **{**VALID, "sagsnr": "a1 "}), row(10, **{**VALID, "sagsnr": "B"}))
+    report = check(
+        row(7, **VALID), row(8, **VALID), row(9, **{**VALID, "sagsnr": "a1 "}), row(10, **{**VALID, "sagsnr": "B"})
+    )
     dupes = [i for i in report.issues if i.code == "duplicate-case-ref"]
     assert [i.cell for i in dupes] == ["B7", "B8", "B9"]
     assert dupes[0].message == messages.render(
@@ -539,7 +610,7 @@ def test_every_code_the_harvester_uses_is_in_the_catalogue():
     import re
     from pathlib import Path
 
-    import sdexl.harvest as harvest
+    from sdexl import harvest
 
     used = set()
     for name in ("read.py", "validate.py", "values.py"):

@@ -79,6 +79,8 @@ def periods(snapshots: dict[str, Snapshot]) -> list[Period]:
     """One Period per reference date, oldest first."""
     by_date: dict[dt.date, list[Snapshot]] = {}
     for snap in snapshots.values():
+        if not snap.participants:
+            continue  # nothing usable came back: not an opgørelse
         by_date.setdefault(snap.survey.reference_date, []).append(snap)
     return [_period(date, sorted(group, key=lambda s: s.survey_id)) for date, group in sorted(by_date.items())]
 
@@ -96,15 +98,24 @@ def _period(date: dt.date, group: list[Snapshot]) -> Period:
             values[(row.kommunekode, row.indicator, row.code)] = float(row.value)
         participants |= codes
     latest = group[-1].survey
-    return Period(date, [s.survey_id for s in group], values, participants,
-                  {ind: bands(latest, ind) for ind in (COST_BAND, AGE_BAND)})
+    return Period(
+        date,
+        [s.survey_id for s in group],
+        values,
+        participants,
+        {ind: bands(latest, ind) for ind in (COST_BAND, AGE_BAND)},
+    )
 
 
 def compare(before: Period, after: Period, population: dict[str, int]) -> Development:
     paired = sorted(before.participants & after.participants, key=int)
-    result = Development(before, after, paired,
-                         sorted(before.participants - after.participants, key=int),
-                         sorted(after.participants - before.participants, key=int))
+    result = Development(
+        before,
+        after,
+        paired,
+        sorted(before.participants - after.participants, key=int),
+        sorted(after.participants - before.participants, key=int),
+    )
     keys = _shared_keys(before, after)
     groups = {NATIONAL: paired}
     groups.update({kkr: [c for c in paired if by_code()[c].kkr == kkr] for kkr in kkr_names()})
@@ -125,30 +136,41 @@ def _shared_keys(before: Period, after: Period) -> list[tuple[str, str]]:
     return keys
 
 
-def _change(level: str, members: list[str], key: tuple[str, str], before: Period, after: Period,
-            population: dict[str, int]) -> Change:
+def _change(
+    level: str, members: list[str], key: tuple[str, str], before: Period, after: Period, population: dict[str, int]
+) -> Change:
     indicator, code = key
     if indicator == RATE:
         return _rate_change(level, members, before, after, population)
     both = [m for m in members if (m, indicator, code) in before.values and (m, indicator, code) in after.values]
     if not both:
         return Change(level, indicator, code, 0, None, None)
-    return Change(level, indicator, code, len(both),
-                  sum(before.values[(m, indicator, code)] for m in both),
-                  sum(after.values[(m, indicator, code)] for m in both))
+    return Change(
+        level,
+        indicator,
+        code,
+        len(both),
+        sum(before.values[(m, indicator, code)] for m in both),
+        sum(after.values[(m, indicator, code)] for m in both),
+    )
 
 
-def _rate_change(level: str, members: list[str], before: Period, after: Period,
-                 population: dict[str, int]) -> Change:
+def _rate_change(level: str, members: list[str], before: Period, after: Period, population: dict[str, int]) -> Change:
     """Pooled rate: all cases over all 18-66-year-olds of the paired municipalities."""
-    usable = [m for m in members if population.get(m) and (m, CASES, "") in before.values
-              and (m, CASES, "") in after.values]
+    usable = [
+        m for m in members if population.get(m) and (m, CASES, "") in before.values and (m, CASES, "") in after.values
+    ]
     if not usable:
         return Change(level, RATE, "", 0, None, None)
     people = sum(population[m] for m in usable)
-    return Change(level, RATE, "", len(usable),
-                  rate_per_1000(sum(before.values[(m, CASES, "")] for m in usable), people),
-                  rate_per_1000(sum(after.values[(m, CASES, "")] for m in usable), people))
+    return Change(
+        level,
+        RATE,
+        "",
+        len(usable),
+        rate_per_1000(sum(before.values[(m, CASES, "")] for m in usable), people),
+        rate_per_1000(sum(after.values[(m, CASES, "")] for m in usable), people),
+    )
 
 
 def development(snapshots: dict[str, Snapshot], population: dict[str, int]) -> Development | None:
@@ -167,5 +189,9 @@ def band_label(period: Period, indicator: str, code: str) -> str:
 
 
 def as_frame(changes: list[Change]) -> pd.DataFrame:
-    return pd.DataFrame([{"level": c.level, "indicator": c.indicator, "code": c.code, "n": c.n,
-                          "before": c.before, "after": c.after} for c in changes])
+    return pd.DataFrame(
+        [
+            {"level": c.level, "indicator": c.indicator, "code": c.code, "n": c.n, "before": c.before, "after": c.after}
+            for c in changes
+        ]
+    )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sdexl.analysis.records import complete
 from sdexl.analysis.snapshot import KOMMUNEKODE, Snapshot
 from sdexl.survey.model import Question, Survey
 
@@ -89,6 +90,7 @@ def indicators(snapshot: Snapshot) -> pd.DataFrame:
 
     A figure whose answer is missing or had an error is absent, never zero.
     """
+    snapshot = complete(snapshot)
     if snapshot.survey.kind == "aggregate":
         rows = _aggregate_rows(snapshot)
     else:

@@ -27,7 +27,7 @@ from __future__ import annotations
 HIDDEN = "skjult"  # a derived figure (%, change) hidden because its count is
 
 
-def suppress_small(value: int | float | None, threshold: int) -> int | float | str | None:
+def suppress_small(value: float | None, threshold: int) -> int | float | str | None:
     """The count itself, or ``"<threshold"`` when it is between 1 and threshold - 1.
 
     >>> suppress_small(2, 3), suppress_small(0, 3), suppress_small(3, 3)
@@ -38,14 +38,14 @@ def suppress_small(value: int | float | None, threshold: int) -> int | float | s
     return value
 
 
-def is_small(value: int | float | None, threshold: int) -> bool:
+def is_small(value: float | None, threshold: int) -> bool:
     """True when the count must not be published (1 <= value < threshold)."""
     if value is None or isinstance(value, str):
         return False
     return 0 < value < threshold
 
 
-def derived(value: float | None, *counts: int | float | None, threshold: int) -> float | str | None:
+def derived(value: float | None, *counts: float | None, threshold: int) -> float | str | None:
     """A figure computed from ``counts``: hidden when any of them is suppressed."""
     if any(is_small(c, threshold) for c in counts):
         return HIDDEN

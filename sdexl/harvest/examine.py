@@ -19,8 +19,10 @@ from sdexl.harvest.report import FileReport, Identification, Issue, Verdict
 from sdexl.ledger import Issued
 from sdexl.survey.model import Survey
 
-# Issues from the reader that mean nothing in the file could be used.
-UNUSABLE = {"unreadable-file", "entry-sheet-missing"}
+# Issues from the reader that mean nothing in the file can be used. An unfilled
+# template is among them: counting it as a return would make the municipality a
+# participant with zero cases in the analysis.
+UNUSABLE = {"unreadable-file", "entry-sheet-missing", "empty-file", "empty-form"}
 
 
 @dataclass

@@ -57,7 +57,9 @@ def write_feedback(
         raise ValueError(f"'{kommune}' is not a kommunekode of one of the 98 municipalities.")
     metadata = _metadata(meta, survey, municipality)
     prefill = build_prefill(survey, report, Path(source_file))
-    return write_workbook(feedback_path(ws, survey, municipality), survey, municipality, metadata, ws.config, prefill=prefill)
+    return write_workbook(
+        feedback_path(ws, survey, municipality), survey, municipality, metadata, ws.config, prefill=prefill
+    )
 
 
 def _metadata(meta: Mapping[str, Any] | Metadata, survey: Survey, kommune: Municipality) -> Metadata:

@@ -176,23 +176,26 @@ def _kommune_fields(code: str) -> dict[str, str]:
 
 
 def guess_survey(clues: Clues, surveys: dict[str, Survey], issued: dict[str, Issued], code: str) -> str | None:
-    """The survey whose question ids best cover the entry sheet's id row/column.
+    """The survey whose question ids best cover the ids on the entry sheet.
 
-    Round 2 (sde-2023) is round 1 plus three questions, so a 2023 file matches
-    both fully: the larger number of matched ids wins, then a survey that was
-    issued to this municipality.
+    Round 2 (sde-2023) is round 1 plus three questions: a round 1 file covers
+    round 1 fully and round 2 only partly, a round 2 file covers both fully
+    and then the larger number of matched ids wins. A survey issued to this
+    municipality breaks any remaining tie; otherwise there is no guess.
     """
     if clues.facts is None or clues.sheet_texts is None:
         return None
+    sheets = {s.casefold() for s in clues.facts.sheets}
     issued_here = {i.survey_id for i in issued.values() if i.kommunekode == code}
     scored = []
     for survey in surveys.values():
-        if survey.entry_sheet.casefold() not in {s.casefold() for s in clues.facts.sheets}:
+        if survey.entry_sheet.casefold() not in sheets:
             continue
         expected = _expected_ids(survey)
         matched = len(expected & clues.sheet_texts(survey.entry_sheet))
-        if matched / len(expected) >= _MIN_ID_SHARE:
-            scored.append(((matched, survey.id in issued_here), survey.id))
+        coverage = matched / len(expected)
+        if coverage >= _MIN_ID_SHARE:
+            scored.append(((round(coverage, 6), matched, survey.id in issued_here), survey.id))
     scored.sort(reverse=True)
     if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
         return None

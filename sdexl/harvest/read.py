@@ -29,6 +29,7 @@ from sdexl.survey.model import Question, Survey
 
 HEADER_SCAN_ROWS = 30  # the id row, header row and zero-cases label are searched this far down
 NEAR_MISS_ACCEPT = 0.85  # a header this close to a question's header is read as that question
+ZERO_CASES_LABEL = "Kommunen har ingen sager"  # the start of the label the generator writes
 NEAR_MISS_HINT = 0.6  # ... this close only gives a "did you mean" on the missing column
 ZIP_FORMATS = {".xlsx", ".xlsm"}
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -121,7 +122,8 @@ def _find_entry_sheet(book: CalamineWorkbook, survey: Survey, path: Path, notes:
     if values.fold(survey.entry_sheet) in folded:
         return folded[values.fold(survey.entry_sheet)]
     # A renamed sheet still has the template's id row (or id column).
-    for name in names:
+    template_sheets = {layout.GUIDE_SHEET, layout.OVERVIEW_SHEET, layout.LISTS_SHEET, layout.META_SHEET}
+    for name in (n for n in names if n not in template_sheets):
         grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         if _holds_survey(grid, survey):
             notes.add("entry-sheet-renamed", sheet=name, expected=survey.entry_sheet)
@@ -133,11 +135,15 @@ def _find_entry_sheet(book: CalamineWorkbook, survey: Survey, path: Path, notes:
 
 
 def _holds_survey(grid: Grid, survey: Survey) -> bool:
-    keys = {c.key for c in layout.entry_columns(survey)} | {q.id for q in survey.questions}
-    hits = sum(1 for row in grid[:HEADER_SCAN_ROWS] for v in row if isinstance(v, str) and v.strip() in keys)
-    if survey.kind == "aggregate":
-        hits = max(hits, sum(1 for row in grid for v in row if isinstance(v, str) and v.strip() in keys))
-    return hits >= max(2, len(keys) // 3)
+    """An id row (cases) or id column (aggregate) holding at least a third of the keys."""
+    if survey.kind == "cases":
+        keys = {c.key for c in layout.entry_columns(survey)}
+        lines = grid[:HEADER_SCAN_ROWS]
+    else:
+        keys = {q.id for q in survey.questions}
+        lines = [list(col) for col in zip(*grid)] if grid else []
+    best = max((sum(1 for v in line if isinstance(v, str) and v.strip() in keys) for line in lines), default=0)
+    return best >= max(2, len(keys) // 3)
 
 
 def _cell(grid: Grid, r: int, c: int, errors: dict[tuple[int, int], str]) -> Cell:
@@ -158,6 +164,7 @@ class _Columns:
     by_key: dict[str, int]  # column key -> zero-based column
     header_row: int  # the id row, or the header row when the id row is gone
     unknown: list[int]  # columns the template does not have
+    label_row: int  # the row with the question texts
 
 
 def _locate_cases(path, survey, sheet, grid, errors, notes) -> Located:
@@ -196,7 +203,7 @@ def _locate_columns(survey: Survey, grid: Grid, notes: _Notes) -> _Columns:
         elif not values.is_blank(v):
             unknown.append(c)
     unknown += _unlabelled_data_columns(grid, best, by_key, unknown)
-    return _Columns(by_key, best, unknown)
+    return _Columns(by_key, best, unknown, max(best - (layout.ID_ROW - layout.LABEL_ROW), 0))
 
 
 def _template_helper(key: str | None) -> bool:
@@ -214,7 +221,9 @@ def _unlabelled_data_columns(grid: Grid, header_row: int, by_key: dict[str, int]
     return [
         c
         for c in range(first, last + 1)
-        if c not in taken and c not in helpers and any(not values.is_blank(row[c]) for row in grid[header_row + 1 :] if c < len(row))
+        if c not in taken
+        and c not in helpers
+        and any(not values.is_blank(row[c]) for row in grid[header_row + 1 :] if c < len(row))
     ]
 
 
@@ -235,7 +244,9 @@ def _header_texts(survey: Survey) -> dict[str, list[str]]:
         if col.choice is not None:
             texts[col.key] = [f"{q.header}: {col.choice}", f"{q.label}: {col.choice}", col.choice]
         else:
-            texts[col.key] = [q.header, q.label] + ([f"{q.number}. {q.header}", f"{q.number} {q.header}"] if q.number else [])
+            texts[col.key] = [q.header, q.label] + (
+                [f"{q.number}. {q.header}", f"{q.number} {q.header}"] if q.number else []
+            )
     return texts
 
 
@@ -260,9 +271,11 @@ def _columns_by_header(survey: Survey, grid: Grid, notes: _Notes) -> _Columns:
             by_key[free[0]] = c
         elif folded:
             unmatched.append(c)
-    _accept_near_misses(survey, grid, best, texts, by_key, unmatched, notes)
     notes.add("id-row-missing", expected_row=layout.ID_ROW + 1, row=best + 1)
-    return _Columns(by_key, best, unmatched)
+    _accept_near_misses(survey, grid, best, texts, by_key, unmatched, notes)
+    # Only columns among the questions matter; "Nr." and the check column lie outside.
+    inside = [c for c in unmatched if by_key and min(by_key.values()) < c < max(by_key.values())]
+    return _Columns(by_key, best, inside + _unlabelled_data_columns(grid, best, by_key, unmatched), best)
 
 
 def _accept_near_misses(survey, grid, row, texts, by_key, unmatched, notes) -> None:
@@ -275,7 +288,13 @@ def _accept_near_misses(survey, grid, row, texts, by_key, unmatched, notes) -> N
         by_key[key] = match
         unmatched.remove(match)
         q = _question_of(survey, key)
-        notes.add("header-near-miss", q=q, cell=layout.cell_ref(row, match), value=_text(grid, row, match), expected=options[0])
+        notes.add(
+            "header-near-miss",
+            q=q,
+            cell=layout.cell_ref(row, match),
+            value=_text(grid, row, match),
+            expected=options[0],
+        )
 
 
 def _closest_column(grid: Grid, row: int, expected: str, columns: list[int], cutoff: float) -> int | None:
@@ -291,11 +310,11 @@ def _missing_questions(survey: Survey, columns: _Columns, grid: Grid, notes: _No
         if col.key not in columns.by_key and col.question.id not in missing:
             missing.append(col.question.id)
     texts = _header_texts(survey)
-    label_row = columns.header_row - (layout.ID_ROW - layout.LABEL_ROW) if columns.by_key else columns.header_row
+    label_row = columns.label_row
     for qid in missing:
         q = survey.question(qid)
         key = qid if q.type != "multi" else layout.multi_key(qid, 1)
-        near = _closest_column(grid, max(label_row, 0), texts[key][0], columns.unknown, NEAR_MISS_HINT)
+        near = _closest_column(grid, label_row, texts[key][0], columns.unknown, NEAR_MISS_HINT)
         hint = messages.did_you_mean(f"'{_text(grid, label_row, near)}'" if near is not None else None)
         notes.add("missing-question-column", q=q, hint=hint)
     return set(missing)
@@ -321,20 +340,14 @@ def _zero_cases_cell(path: Path, sheet: str, grid: Grid, errors) -> Cell | None:
 
 
 def _zero_cases_by_label(grid: Grid, errors) -> Cell | None:
-    label = values.fold(messages_zero_label())
+    """.xls/.ods keep no defined names we can read: the input sits as far right of its label as in the template."""
+    label = values.fold(ZERO_CASES_LABEL)
+    offset = layout.ZERO_CASES_INPUT_COL - layout.ZERO_CASES_LABEL_COL
     for r in range(min(HEADER_SCAN_ROWS, len(grid))):
         for c in range(len(grid[r])):
             if values.fold(_text(grid, r, c)).startswith(label):
-                for c2 in range(c + 1, len(grid[r])):
-                    if not values.is_blank(grid[r][c2]) or (r, c2) in errors:
-                        return _cell(grid, r, c2, errors)
-                return None
+                return _cell(grid, r, c + offset, errors)
     return None
-
-
-def messages_zero_label() -> str:
-    """The start of the zero-cases label the generator writes."""
-    return "Kommunen har ingen sager"
 
 
 def _defined_name(path: Path, name: str) -> tuple[str, int, int] | None:

@@ -29,11 +29,12 @@ from typing import Any
 
 from sdexl import ledger, messages
 from sdexl.harvest import isolate
-from sdexl.harvest.container import Finding
+from sdexl.harvest.container import SUFFIX, Finding
 from sdexl.harvest.examine import Outcome, examine
 from sdexl.harvest.identify import municipality_in_filename
 from sdexl.harvest.intake import Incoming, archive, discover, sha256_file
 from sdexl.harvest.report import FileReport, Identification, Issue
+from sdexl.ledger import Issued
 from sdexl.reference import by_code
 from sdexl.survey.model import Survey
 from sdexl.workspace import Workspace
@@ -82,6 +83,14 @@ class FileResult:
 
 
 @dataclass
+class Parsed:
+    """What feedback needs of a file harvested in this run."""
+
+    report: FileReport
+    path: Path  # a copy with the suffix of what the file really is, for the feedback writer to re-read
+
+
+@dataclass
 class HarvestResult:
     files: list[FileResult] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)  # surveys with a new submission
@@ -106,7 +115,7 @@ def harvest(
     files = discover(ws) if files is None else files
     result = HarvestResult()
     surveys = _surveys(ws, result.notes)
-    reports: dict[str, tuple[FileReport, Incoming]] = {}
+    reports: dict[str, Parsed] = {}
     conn = ledger.connect(ws.ledger_path)
     try:
         issued = {i.token: i for s in surveys for i in ledger.issued_for(conn, s)}
@@ -118,10 +127,10 @@ def harvest(
                 result.files.append(entry)
                 if on_file:
                     on_file(entry)
-        result.touched = {f.survey for f in result.files if f.new and f.survey and f.verdict in USABLE}
-        _supersede(conn, {(f.survey, f.kommunekode) for f in result.files if f.new and f.verdict in USABLE})
-        _effective_verdicts(conn, result.files)
-        _feedback(ws, surveys, result, reports)
+            result.touched = {f.survey for f in result.files if f.new and f.survey and f.verdict in USABLE}
+            _supersede(conn, {(f.survey, f.kommunekode) for f in result.files if f.new and f.sha256})
+            _effective_verdicts(conn, result.files)
+            _feedback(ws, surveys, issued, result, reports)  # while the parse copies still exist
     finally:
         conn.close()
     return result
@@ -171,9 +180,10 @@ def _harvest_one(ws, conn, incoming: Incoming, surveys, issued, options, workdir
         return FileResult(incoming.name, sha, "rejected", issues=[_unreadable(display, exc)], new=False)
     outcome = _examine_guarded(archived, incoming, surveys, issued, options, workdir, sha)
     _attribute_rejected(outcome, incoming, surveys, issued)
+    archived_rel = archived.relative_to(ws.root).as_posix()
     with conn:
-        _record(conn, incoming, sha, archived.relative_to(ws.root).as_posix(), outcome, surveys)
-    reports[sha] = (outcome.report, incoming)
+        _record(conn, incoming, sha, archived_rel, outcome, surveys)
+    reports[sha] = Parsed(outcome.report, _parse_copy(workdir, incoming, outcome) or ws.root / archived_rel)
     log.info("file %s: %s", sha[:12], outcome.verdict)
     ident = outcome.ident
     return FileResult(
@@ -367,26 +377,37 @@ def _now() -> str:
 
 
 def _supersede(conn: sqlite3.Connection, groups: set[tuple[str | None, str | None]]) -> None:
-    """The latest usable file per municipality and survey is current; earlier ones point to it."""
-    marks = ",".join("?" * len(USABLE))
+    """The latest usable file per municipality and survey is current; earlier files point to it.
+
+    A rejected file received before the current one is superseded too (its
+    problem was solved by the later file); one received after it stays
+    rejected, because that is a return somebody must follow up on.
+    """
+    kinds = (*USABLE, "rejected")
+    marks = ",".join("?" * len(kinds))
     with conn:
         for survey_id, code in groups:
             if not (survey_id and code):
                 continue
             rows = conn.execute(
-                f"SELECT sha256 FROM submissions WHERE survey_id = ? AND kommunekode = ? AND verdict IN ({marks}) "
-                "ORDER BY received_at, file",
-                (survey_id, code, *USABLE),
+                f"SELECT sha256, verdict, received_at, file FROM submissions "
+                f"WHERE survey_id = ? AND kommunekode = ? AND verdict IN ({marks}) ORDER BY received_at, file",
+                (survey_id, code, *kinds),
             ).fetchall()
-            latest = rows[-1]["sha256"]
+            usable = [r for r in rows if r["verdict"] in USABLE]
+            if not usable:
+                continue
+            current = usable[-1]
             for row in rows:
-                newer = None if row["sha256"] == latest else latest
+                earlier = (row["received_at"], row["file"]) < (current["received_at"], current["file"])
+                replaced = row["sha256"] != current["sha256"] and (row["verdict"] in USABLE or earlier)
+                newer = current["sha256"] if replaced else None
                 conn.execute("UPDATE submissions SET superseded_by = ? WHERE sha256 = ?", (newer, row["sha256"]))
 
 
 def _effective_verdicts(conn: sqlite3.Connection, files: list[FileResult]) -> None:
     for entry in files:
-        if entry.sha256 is None or entry.verdict not in USABLE:
+        if entry.sha256 is None or entry.verdict not in (*USABLE, "rejected"):
             continue
         row = conn.execute(
             "SELECT n.file FROM submissions s JOIN submissions n ON n.sha256 = s.superseded_by WHERE s.sha256 = ?",
@@ -399,8 +420,12 @@ def _effective_verdicts(conn: sqlite3.Connection, files: list[FileResult]) -> No
             entry.issues.append(Finding("superseded", {"newer": newer}).issue(display))
 
 
-def _feedback(ws: Workspace, surveys, result: HarvestResult, reports) -> None:
-    """A feedback workbook for each new file with something to fix, from the reader's writer."""
+def _feedback(ws: Workspace, surveys, issued, result: HarvestResult, reports: dict[str, Parsed]) -> None:
+    """A feedback workbook for each new file with something to fix (the reader's writer).
+
+    The feedback workbook carries the token the municipality was issued, so
+    their corrected return is identified like the first one.
+    """
     wanted = [f for f in result.files if f.new and f.verdict in NEEDS_FEEDBACK and f.sha256 in reports]
     wanted = [f for f in wanted if f.survey in surveys and f.kommunekode in by_code()]
     if not wanted:
@@ -411,14 +436,31 @@ def _feedback(ws: Workspace, surveys, result: HarvestResult, reports) -> None:
         result.notes.append("Feedback workbooks were not written: sdexl.harvest.feedback is not available.")
         return
     for entry in wanted:
-        report, incoming = reports[entry.sha256]
+        parsed = reports[entry.sha256]
+        token = _token_for(parsed.report.identification, issued)
+        if token is None:
+            result.notes.append(f"No feedback for {entry.file}: no workbook was issued to {entry.kommunekode}.")
+            continue
         try:
-            entry.feedback = write_feedback(
-                ws, surveys[entry.survey], by_code()[entry.kommunekode], report, incoming.path
-            )
+            survey, kommune = surveys[entry.survey], by_code()[entry.kommunekode]
+            entry.feedback = write_feedback(ws, survey, kommune, parsed.report, parsed.path, {"token": token})
         except Exception as exc:  # noqa: BLE001 - harvest is done; say which feedback is missing
             log.warning("file %s: feedback failed (%s)", entry.sha256[:12], type(exc).__name__)
             result.notes.append(f"Feedback for {entry.file} could not be written ({type(exc).__name__}).")
+
+
+def _token_for(ident: Identification, issued: dict[str, Issued]) -> str | None:
+    """The token issued to this municipality for this survey (the latest, if several)."""
+    if ident.token in issued:
+        return ident.token
+    mine = [i for i in issued.values() if i.survey_id == ident.survey_id and i.kommunekode == ident.kommunekode]
+    return max(mine, key=lambda i: i.generated_at).token if mine else None
+
+
+def _parse_copy(workdir: Path, incoming: Incoming, outcome: Outcome) -> Path | None:
+    suffix = SUFFIX.get(outcome.container)
+    path = workdir / (PurePosixPath(incoming.name).stem + suffix) if suffix else None
+    return path if path and path.exists() else None
 
 
 def rebuild_outputs(ws: Workspace, survey_ids: set[str]) -> list[str]:

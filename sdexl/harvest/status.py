@@ -74,6 +74,7 @@ def status_from(conn: sqlite3.Connection, survey_id: str) -> list[StatusRow]:
 def _latest_rejected(conn: sqlite3.Connection, survey_id: str) -> dict[str, sqlite3.Row]:
     rows = conn.execute(
         "SELECT * FROM submissions WHERE survey_id = ? AND verdict = 'rejected' AND kommunekode IS NOT NULL "
+        "AND superseded_by IS NULL "
         "ORDER BY received_at, file",
         (survey_id,),
     )

@@ -10,6 +10,7 @@ from functools import cached_property
 import pandas as pd
 
 from sdexl.analysis.indicators import CASES, indicators, rate_per_1000, value_of
+from sdexl.analysis.records import complete
 from sdexl.analysis.snapshot import Snapshot
 from sdexl.analysis.suppress import derived, suppress_small
 from sdexl.reference import by_code, municipalities
@@ -21,8 +22,10 @@ NA_NO_ANSWER = "ikke tilgængelig: antallet mangler eller havde fejl"
 NA_NO_BASE = "ikke tilgængelig: ingen svar"
 NOT_PARTICIPATING = "Ikke deltaget"
 
-INTERNAL_NOTE = ("Internt arbejdsark for konsulenterne: tallene er ikke diskretionerede (små tal er ikke skjult) "
-                 "og må ikke videregives til andre kommuner i denne form.")
+INTERNAL_NOTE = (
+    "Internt arbejdsark for konsulenterne: tallene er ikke diskretionerede (små tal er ikke skjult) "
+    "og må ikke videregives til andre kommuner i denne form."
+)
 
 
 @dataclass
@@ -33,6 +36,10 @@ class MasterInput:
     socio: dict[str, float]
     threshold: int = 3
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+
+    def __post_init__(self):
+        self.snapshot = complete(self.snapshot)
+        self.snapshots = {sid: complete(s) for sid, s in self.snapshots.items()}
 
     @property
     def survey(self):

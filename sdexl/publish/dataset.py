@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sdexl.analysis.records import complete
 from sdexl.analysis.snapshot import CASE_REF, KOMMUNEKODE, Snapshot
 from sdexl.analysis.tables import KKR, KOMMUNE, present, with_places
 from sdexl.publish.masking import mask_cpr
@@ -25,9 +26,7 @@ def dataset(snapshot: Snapshot) -> pd.DataFrame:
     columns = [KOMMUNEKODE, KOMMUNE, KKR]
     if survey.kind == "cases":
         columns.append(CASE_REF)
-    records = snapshot.records.copy()
-    records[KOMMUNEKODE] = records[KOMMUNEKODE].astype(str) if len(records) else records[KOMMUNEKODE]
-    frame = with_places(records)
+    frame = with_places(complete(snapshot).records)
     for q in questions:
         if q.id not in frame.columns:
             frame[q.id] = None
@@ -38,8 +37,9 @@ def dataset(snapshot: Snapshot) -> pd.DataFrame:
     if CASE_REF in frame.columns:
         frame[CASE_REF] = [mask_cpr(str(v)) if present(v) else None for v in frame[CASE_REF]]
     frame = frame[columns + [q.id for q in questions]]
-    return frame.sort_values([KOMMUNEKODE] + ([CASE_REF] if CASE_REF in columns else []),
-                             key=_sort_key).reset_index(drop=True)
+    return frame.sort_values([KOMMUNEKODE] + ([CASE_REF] if CASE_REF in columns else []), key=_sort_key).reset_index(
+        drop=True
+    )
 
 
 def _sort_key(column: pd.Series) -> pd.Series:

@@ -69,8 +69,13 @@ def build_outputs(ws, survey_id: str, snapshots: dict[str, Snapshot]) -> list[Pa
     snapshot = snapshots[survey_id]
     folder = ws.output_dir(survey_id)
     written = write_dataset(snapshot, folder)
-    ctx = MasterInput(snapshot, snapshots, read_population(ws.reference), read_socio(ws.reference),
-                      threshold=ws.config.small_cell_threshold)
+    ctx = MasterInput(
+        snapshot,
+        snapshots,
+        read_population(ws.reference),
+        read_socio(ws.reference),
+        threshold=ws.config.small_cell_threshold,
+    )
     written.append(write_master(folder / MASTER_NAME, ctx))
     return written
 
@@ -83,29 +88,47 @@ def build_from_ledger(ws, survey_id: str) -> list[Path]:
     """
     # Imported here: harvest depends on publish (it rebuilds after harvesting),
     # so a module-level import would be circular.
-    from sdexl.harvest.store import load_snapshot
+    from sdexl.harvest import store
 
     ws.survey(survey_id)  # an unknown survey id fails here with the list of known ones
-    snapshots = {}
-    for other in ws.survey_ids():
-        snapshot = load_snapshot(ws, other)
-        if snapshot is not None:
-            snapshots[other] = snapshot
+    if hasattr(store, "load_all_snapshots"):
+        snapshots = dict(store.load_all_snapshots(ws))
+    else:
+        snapshots = {sid: store.load_snapshot(ws, sid) for sid in ws.survey_ids()}
+    snapshots = {sid: snap for sid, snap in snapshots.items() if snap is not None and _harvested(snap)}
     if survey_id not in snapshots:
         raise LookupError(f"Nothing has been harvested for {survey_id} yet. Run 'sdexl harvest' first.")
     return build_outputs(ws, survey_id, snapshots)
 
 
+def _harvested(snapshot: Snapshot) -> bool:
+    """True when at least one file of this survey came back (even if none was usable)."""
+    return bool(snapshot.participants) or (snapshot.submissions is not None and len(snapshot.submissions) > 0)
+
+
 def write_master(path: Path, ctx: MasterInput) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
-    workbook.set_properties({"title": f"{ctx.survey.title} – master", "author": "sdexl",
-                             "comments": f"sdexl {__version__}, definitionsversion {ctx.snapshot.survey_version}"})
+    workbook.set_properties(
+        {
+            "title": f"{ctx.survey.title} – master",
+            "author": "sdexl",
+            "comments": f"sdexl {__version__}, definitionsversion {ctx.snapshot.survey_version}",
+        }
+    )
     writers = {
-        "Oversigt": write_overview, "Data": write_data, "Land": write_land, "KKR": write_kkr,
-        "Kommuner": write_municipalities, "Variation": write_variation, "Sammenhæng": write_correlation,
-        "Udvikling": write_development, "Udtrådte": write_exits, "Tiltag": write_initiatives,
-        "Kvalitet": write_quality, "Kilder": write_sources,
+        "Oversigt": write_overview,
+        "Data": write_data,
+        "Land": write_land,
+        "KKR": write_kkr,
+        "Kommuner": write_municipalities,
+        "Variation": write_variation,
+        "Sammenhæng": write_correlation,
+        "Udvikling": write_development,
+        "Udtrådte": write_exits,
+        "Tiltag": write_initiatives,
+        "Kvalitet": write_quality,
+        "Kilder": write_sources,
     }
     for name, _ in SHEETS:
         sheet = SheetWriter(workbook, name)
@@ -117,14 +140,26 @@ def write_master(path: Path, ctx: MasterInput) -> Path:
 
 # -- Oversigt -----------------------------------------------------------------
 
+
 def write_overview(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading(f"{ctx.survey.title}")
-    writer.paragraph(f"Master for {ctx.survey.round}. Dannet {ctx.generated:%d.%m.%Y kl. %H:%M} af sdexl {__version__}.")
+    writer.paragraph(
+        f"Master for {ctx.survey.round}. Dannet {ctx.generated:%d.%m.%Y kl. %H:%M} af sdexl {__version__}."
+    )
     writer.skip()
     writer.block(overview_block(ctx))
     writer.block(missing_block(ctx))
-    writer.block(Block("Fanerne i denne projektmappe", "Hvad hver fane viser.", f"Grundlag: {len(SHEETS)} faner.",
-                       ["Fane", "Indhold"], [list(s) for s in SHEETS], ["text", "text"], [44, 100]))
+    writer.block(
+        Block(
+            "Fanerne i denne projektmappe",
+            "Hvad hver fane viser.",
+            f"Grundlag: {len(SHEETS)} faner.",
+            ["Fane", "Indhold"],
+            [list(s) for s in SHEETS],
+            ["text", "text"],
+            [44, 100],
+        )
+    )
 
 
 def overview_block(ctx: MasterInput) -> Block:
@@ -144,46 +179,80 @@ def overview_block(ctx: MasterInput) -> Block:
         ["Kommuner i alt", total],
         ["Svarprocent", n / total],
         ["Kommuner uden sager (har svaret 0)", len(zero)],
-        ["Manglende kommuner", total - n],
+        ["Manglende kommuner (antal)", total - n],
         ["Antal sager over 2 mio. kr. i alt", sum(cases)],
-        ["Sager pr. 1.000 18-66-årige (samlet)", pooled if pooled is not None else
-         "ikke tilgængelig: befolkningstal mangler"],
+        [
+            "Sager pr. 1.000 18-66-årige (samlet)",
+            pooled if pooled is not None else "ikke tilgængelig: befolkningstal mangler",
+        ],
         ["Kommuner med befolkningstal bag raten", pooled_n],
-        ["Befolkningstal (FOLK1A)", f"{ctx.population.quarter}, {len(ctx.population.values)} kommuner"
-         if ctx.population.values else "ikke importeret (sdexl reference population FIL)"],
-        ["Socioøkonomisk indeks", f"{len(ctx.socio)} kommuner" if ctx.socio else
-         "ikke importeret (sdexl reference socio FIL)"],
-        ["Grænse for små tal", f"antal under {ctx.threshold} vises som \"<{ctx.threshold}\" på Land, KKR, "
-                               "Udtrådte og i Udviklings tabeller for land og KKR"],
+        [
+            "Befolkningstal (FOLK1A)",
+            f"{ctx.population.quarter}, {len(ctx.population.values)} kommuner"
+            if ctx.population.values
+            else "ikke importeret (sdexl reference population FIL)",
+        ],
+        [
+            "Socioøkonomisk indeks",
+            f"{len(ctx.socio)} kommuner" if ctx.socio else "ikke importeret (sdexl reference socio FIL)",
+        ],
+        [
+            "Grænse for små tal",
+            (
+                f'antal under {ctx.threshold} vises som "<{ctx.threshold}" på Land, KKR, '
+                "Udtrådte og i Udviklings tabeller for land og KKR"
+            ),
+        ],
     ]
     kinds = ["text", "General"]
-    return Block("Nøgletal", "Overblik over indsamlingen.", f"Grundlag: n = {n} deltagende kommuner af {total}.",
-                 ["Emne", "Værdi"], rows, kinds, [44, 80])
+    return Block(
+        "Nøgletal",
+        "Overblik over indsamlingen.",
+        f"Grundlag: n = {n} deltagende kommuner af {total}.",
+        ["Emne", "Værdi"],
+        rows,
+        kinds,
+        [44, 80],
+    )
 
 
 def missing_block(ctx: MasterInput) -> Block:
     rows = [[m.code, m.name, m.kkr] for m in municipalities() if m.code in set(ctx.missing)]
-    return Block("Manglende kommuner", "Kommuner uden et brugbart svar i denne undersøgelse.",
-                 f"Grundlag: n = {len(rows)} kommuner.", ["Kode", "Kommune", "KKR"], rows, ["text"] * 3)
+    return Block(
+        "Manglende kommuner",
+        "Kommuner uden et brugbart svar i denne undersøgelse.",
+        f"Grundlag: n = {len(rows)} kommuner.",
+        ["Kode", "Kommune", "KKR"],
+        rows,
+        ["text"] * 3,
+    )
 
 
 # -- Data ---------------------------------------------------------------------
 
+
 def write_data(writer: SheetWriter, ctx: MasterInput) -> None:
     frame = dataset(ctx.snapshot)
     writer.heading("Data: alle godkendte svar")
-    writer.paragraph("Én række pr. " + ("sag" if ctx.survey.kind == "cases" else "kommune") +
-                     ". Kolonnenavnene er spørgsmålenes id'er (som i data.csv); rækken over tabellen viser "
-                     "spørgsmålsteksten. Svar med fejl er tomme. Personoplysninger indsamles ikke.")
-    writer.paragraph(f"Grundlag: n = {len(frame)} rækker fra {len(ctx.participants)} deltagende kommuner. "
-                     "Internt arbejdsark for konsulenterne.")
+    writer.paragraph(
+        "Én række pr. "
+        + ("sag" if ctx.survey.kind == "cases" else "kommune")
+        + ". Kolonnenavnene er spørgsmålenes id'er (som i data.csv); rækken over tabellen viser "
+        "spørgsmålsteksten. Svar med fejl er tomme. Personoplysninger indsamles ikke."
+    )
+    writer.paragraph(
+        f"Grundlag: n = {len(frame)} rækker fra {len(ctx.participants)} deltagende kommuner. "
+        "Internt arbejdsark for konsulenterne."
+    )
     labels = _column_labels(ctx, list(frame.columns))
     for col, label in enumerate(labels):
         writer.text(writer.row, col, label)
     writer.row += 1
     kinds = ["int" if str(frame[c].dtype) == "Int64" else "General" for c in frame.columns]
-    rows = [[None if not present(v) else (int(v) if isinstance(v, (int,)) else v) for v in row]
-            for row in frame.astype(object).itertuples(index=False)]
+    rows = [
+        [None if not present(v) else (int(v) if isinstance(v, (int,)) else v) for v in row]
+        for row in frame.astype(object).itertuples(index=False)
+    ]
     writer.excel_table("Data", list(frame.columns), rows, kinds)
 
 
@@ -201,10 +270,13 @@ def _column_labels(ctx: MasterInput, columns: list[str]) -> list[str]:
 
 # -- Tiltag -------------------------------------------------------------------
 
+
 def write_initiatives(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("Tiltag: kommunernes bemærkninger og tiltag")
-    writer.paragraph("Fritekst, som kommunerne har skrevet. Tal, der ligner CPR-numre, er erstattet af XXXXXX-XXXX. "
-                     "Internt arbejdsark: teksten kan indeholde oplysninger, der kan genkende en borger.")
+    writer.paragraph(
+        "Fritekst, som kommunerne har skrevet. Tal, der ligner CPR-numre, er erstattet af XXXXXX-XXXX. "
+        "Internt arbejdsark: teksten kan indeholde oplysninger, der kan genkende en borger."
+    )
     writer.skip()
     writer.block(initiatives_block(ctx))
 
@@ -214,8 +286,11 @@ def initiatives_block(ctx: MasterInput) -> Block:
     questions = [q for q in survey.analysis_questions if q.type in TEXT_TYPES and q.role != "case_ref"]
     is_cases = survey.kind == "cases"
     rows = []
-    records = ctx.snapshot.records.sort_values(KOMMUNEKODE, key=lambda s: s.astype(int)) \
-        if len(ctx.snapshot.records) else ctx.snapshot.records
+    records = (
+        ctx.snapshot.records.sort_values(KOMMUNEKODE, key=lambda s: s.astype(int))
+        if len(ctx.snapshot.records)
+        else ctx.snapshot.records
+    )
     for record in records.to_dict("records"):
         code = str(record[KOMMUNEKODE])
         for q in questions:
@@ -227,11 +302,19 @@ def initiatives_block(ctx: MasterInput) -> Block:
                 rows.append(row)
     header = ["Kode", "Kommune", "KKR"] + (["Sag nr."] if is_cases else []) + ["Spørgsmål", "Tekst"]
     widths = [6, 18, 18] + ([10] if is_cases else []) + [30, 100]
-    return Block("Fritekst", "Alle udfyldte tekstfelter, kommune for kommune.",
-                 f"Grundlag: n = {len(rows)} tekstsvar.", header, rows, ["text"] * len(header), widths)
+    return Block(
+        "Fritekst",
+        "Alle udfyldte tekstfelter, kommune for kommune.",
+        f"Grundlag: n = {len(rows)} tekstsvar.",
+        header,
+        rows,
+        ["text"] * len(header),
+        widths,
+    )
 
 
 # -- Kvalitet -----------------------------------------------------------------
+
 
 def write_quality(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("Kvalitet: datakvalitet fra høstningen")
@@ -249,8 +332,14 @@ def verdict_block(ctx: MasterInput) -> Block:
             counts[verdict] = counts.get(verdict, 0) + 1
     order = list(VERDICTS) + sorted(set(counts) - set(VERDICTS))
     rows = [[VERDICTS.get(v, v), counts[v]] for v in order if v in counts]
-    return Block("Vurdering af modtagne filer", "Antal filer pr. vurdering (alle høstede filer, også erstattede).",
-                 f"Grundlag: n = {len(subs)} filer.", ["Vurdering", "Antal filer"], rows, ["text", "int"])
+    return Block(
+        "Vurdering af modtagne filer",
+        "Antal filer pr. vurdering (alle høstede filer, også erstattede).",
+        f"Grundlag: n = {len(subs)} filer.",
+        ["Vurdering", "Antal filer"],
+        rows,
+        ["text", "int"],
+    )
 
 
 def issue_block(ctx: MasterInput) -> Block:
@@ -260,9 +349,14 @@ def issue_block(ctx: MasterInput) -> Block:
         ordered = issues.sort_values(["severity", "count"], ascending=[True, False])
         rows = [[str(r.code), _severity(str(r.severity)), int(r.count)] for r in ordered.itertuples(index=False)]
     total = sum(r[2] for r in rows)
-    return Block("Problemer efter type", "Antal fundne problemer pr. kode i de gældende filer. Koderne er forklaret "
-                 "i sdexl's fejlkatalog.", f"Grundlag: n = {total} problemer.",
-                 ["Kode", "Alvor", "Antal"], rows, ["text", "text", "int"])
+    return Block(
+        "Problemer efter type",
+        "Antal fundne problemer pr. kode i de gældende filer. Koderne er forklaret i sdexl's fejlkatalog.",
+        f"Grundlag: n = {total} problemer.",
+        ["Kode", "Alvor", "Antal"],
+        rows,
+        ["text", "text", "int"],
+    )
 
 
 def _severity(value: str) -> str:
@@ -272,8 +366,13 @@ def _severity(value: str) -> str:
 # -- Kilder -------------------------------------------------------------------
 
 SOURCE_COLUMNS = [
-    ("file", "Fil"), ("sha256", "SHA-256"), ("verdict", "Vurdering"), ("kommunekode", "Kommunekode"),
-    ("received_at", "Modtaget"), ("survey_version", "Definitionsversion"), ("tool_version", "Værktøjsversion"),
+    ("file", "Fil"),
+    ("sha256", "SHA-256"),
+    ("verdict", "Vurdering"),
+    ("kommunekode", "Kommunekode"),
+    ("received_at", "Modtaget"),
+    ("survey_version", "Definitionsversion"),
+    ("tool_version", "Værktøjsversion"),
     ("superseded", "Erstattet"),
 ]
 
@@ -281,12 +380,19 @@ SOURCE_COLUMNS = [
 def write_sources(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("Kilder: hver høstet fil")
     subs = ctx.snapshot.submissions
-    writer.paragraph("Filerne, som tallene bygger på. Kontrolsummen (SHA-256) identificerer præcis den fil, der blev "
-                     "læst; originalerne ligger uændret i arbejdsmappens arkiv.")
-    writer.paragraph(f"Grundlag: n = {len(subs)} filer. Masteren er dannet af sdexl {__version__} med "
-                     f"definitionsversion {ctx.snapshot.survey_version}.")
-    rows = [[_source_value(record.get(key), key) for key, _ in SOURCE_COLUMNS]
-            for record in subs.to_dict("records")] if len(subs) else []
+    writer.paragraph(
+        "Filerne, som tallene bygger på. Kontrolsummen (SHA-256) identificerer præcis den fil, der blev "
+        "læst; originalerne ligger uændret i arbejdsmappens arkiv."
+    )
+    writer.paragraph(
+        f"Grundlag: n = {len(subs)} filer. Masteren er dannet af sdexl {__version__} med "
+        f"definitionsversion {ctx.snapshot.survey_version}."
+    )
+    rows = (
+        [[_source_value(record.get(key), key) for key, _ in SOURCE_COLUMNS] for record in subs.to_dict("records")]
+        if len(subs)
+        else []
+    )
     writer.excel_table("Kilder", [label for _, label in SOURCE_COLUMNS], rows, ["text"] * len(SOURCE_COLUMNS))
     writer.block(reference_block(ctx))
 
@@ -305,11 +411,25 @@ def _source_value(value, key: str):
 
 def reference_block(ctx: MasterInput) -> Block:
     rows = [
-        ["Befolkning 18-66 år", "Danmarks Statistik, FOLK1A", ctx.population.quarter or "ikke importeret",
-         len(ctx.population.values)],
-        ["Socioøkonomisk indeks", "importeret CSV (kommunekode;indeks)", "" if ctx.socio else "ikke importeret",
-         len(ctx.socio)],
+        [
+            "Befolkning 18-66 år",
+            "Danmarks Statistik, FOLK1A",
+            ctx.population.quarter or "ikke importeret",
+            len(ctx.population.values),
+        ],
+        [
+            "Socioøkonomisk indeks",
+            "importeret CSV (kommunekode;indeks)",
+            "" if ctx.socio else "ikke importeret",
+            len(ctx.socio),
+        ],
         ["Kommuner, regioner og KKR", "sdexl (kommuner.csv)", "", len(municipalities())],
     ]
-    return Block("Referencedata", "Tal, der ikke kommer fra kommunernes svar.", "Grundlag: arbejdsmappens reference/.",
-                 ["Data", "Kilde", "Periode", "Kommuner"], rows, ["text", "text", "text", "int"])
+    return Block(
+        "Referencedata",
+        "Tal, der ikke kommer fra kommunernes svar.",
+        "Grundlag: arbejdsmappens reference/.",
+        ["Data", "Kilde", "Periode", "Kommuner"],
+        rows,
+        ["text", "text", "text", "int"],
+    )

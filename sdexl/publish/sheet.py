@@ -93,8 +93,12 @@ class SheetWriter:
         elif isinstance(value, numbers.Real):
             self.sheet.write_number(row, col, float(value), self.fmt(kind if kind != "text" else "General"))
         elif isinstance(value, (dt.date, dt.datetime)):
-            self.sheet.write_string(row, col, value.isoformat(sep=" ") if isinstance(value, dt.datetime)
-                                    else value.isoformat(), self.fmt("text"))
+            self.sheet.write_string(
+                row,
+                col,
+                value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat(),
+                self.fmt("text"),
+            )
         else:
             self.text(row, col, str(value))
 
@@ -127,27 +131,40 @@ class SheetWriter:
         first = self.row
         last = first + max(len(rows), 1)
         columns = [{"header": h} for h in header]
-        self.sheet.add_table(first, 0, last, max(len(header) - 1, 0), {"name": name, "columns": columns,
-                                                                        "style": "Table Style Light 9"})
+        self.sheet.add_table(
+            first, 0, last, max(len(header) - 1, 0), {"name": name, "columns": columns, "style": "Table Style Light 9"}
+        )
         for offset, values in enumerate(rows, start=1):
             for col, value in enumerate(values):
                 self.cell(first + offset, col, value, kinds[col] if col < len(kinds) else "text")
         self.row = last + 2
 
     # -- charts -------------------------------------------------------------
-    def bar_chart(self, placed: Placed, value_cols: list[int], names: list[str], title: str, *,
-                  anchor_col: int, anchor_row: int, kind: str = "bar", pct: bool = True,
-                  category_col: int = 0) -> None:
+    def bar_chart(
+        self,
+        placed: Placed,
+        value_cols: list[int],
+        names: list[str],
+        title: str,
+        *,
+        anchor_col: int,
+        anchor_row: int,
+        kind: str = "bar",
+        pct: bool = True,
+        category_col: int = 0,
+    ) -> None:
         """A native chart of one or more columns of a placed block."""
         if placed.last_row < placed.first_row:
             return
         chart = self.workbook.add_chart({"type": kind})
         for col, name in zip(value_cols, names):
-            chart.add_series({
-                "name": name,
-                "categories": [self.name, placed.first_row, category_col, placed.last_row, category_col],
-                "values": [self.name, placed.first_row, col, placed.last_row, col],
-            })
+            chart.add_series(
+                {
+                    "name": name,
+                    "categories": [self.name, placed.first_row, category_col, placed.last_row, category_col],
+                    "values": [self.name, placed.first_row, col, placed.last_row, col],
+                }
+            )
         chart.set_title({"name": title, "name_font": {"size": 11}})
         axis = {"num_format": "0%" if pct else "General", "min": 0}
         (chart.set_x_axis if kind == "bar" else chart.set_y_axis)(axis)
@@ -158,17 +175,29 @@ class SheetWriter:
         chart.set_size({"width": 560, "height": max(240, 22 * (placed.last_row - placed.first_row + 1) + 120)})
         self.sheet.insert_chart(anchor_row, anchor_col, chart)
 
-    def scatter_chart(self, placed: Placed, x_col: int, y_col: int, title: str, x_title: str, y_title: str, *,
-                      anchor_col: int, anchor_row: int) -> None:
+    def scatter_chart(
+        self,
+        placed: Placed,
+        x_col: int,
+        y_col: int,
+        title: str,
+        x_title: str,
+        y_title: str,
+        *,
+        anchor_col: int,
+        anchor_row: int,
+    ) -> None:
         if placed.last_row < placed.first_row:
             return
         chart = self.workbook.add_chart({"type": "scatter"})
-        chart.add_series({
-            "name": title,
-            "categories": [self.name, placed.first_row, x_col, placed.last_row, x_col],
-            "values": [self.name, placed.first_row, y_col, placed.last_row, y_col],
-            "marker": {"type": "circle", "size": 6},
-        })
+        chart.add_series(
+            {
+                "name": title,
+                "categories": [self.name, placed.first_row, x_col, placed.last_row, x_col],
+                "values": [self.name, placed.first_row, y_col, placed.last_row, y_col],
+                "marker": {"type": "circle", "size": 6},
+            }
+        )
         chart.set_title({"name": title, "name_font": {"size": 11}})
         chart.set_x_axis({"name": x_title})
         chart.set_y_axis({"name": y_title})

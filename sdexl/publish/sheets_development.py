@@ -24,16 +24,24 @@ def write_development(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("Udvikling: ændringen mellem opgørelserne")
     dev = development(ctx.snapshots, ctx.population.values)
     if dev is None:
-        writer.paragraph("Der er kun data fra én opgørelse; udviklingen kan vises, når en senere (eller tidligere) "
-                         "runde er høstet i samme arbejdsmappe.")
+        writer.paragraph(
+            "Der er kun data fra én opgørelse; udviklingen kan vises, når en senere (eller tidligere) "
+            "runde er høstet i samme arbejdsmappe."
+        )
         return
-    writer.paragraph(f"Sammenligning af {dev.before.label} med {dev.after.label} på de indikatorer, begge "
-                     "opgørelser har: antal sager, sager pr. 1.000 18-66-årige, udgiftsintervaller og aldersintervaller.")
-    writer.paragraph(f"Kun de {len(dev.paired)} kommuner, der deltog i begge opgørelser, indgår, så ændringen ikke "
-                     "blot afspejler, hvilke kommuner der deltog. Raten bruger samme befolkningstal "
-                     f"({ctx.population.quarter or 'ingen import'}) for begge år.")
-    writer.paragraph(f"Tal mellem 1 og {ctx.threshold - 1} vises som \"<{ctx.threshold}\" i tabellerne for hele "
-                     "landet og KKR, og en ændring beregnet af dem som \"skjult\".")
+    writer.paragraph(
+        f"Sammenligning af {dev.before.label} med {dev.after.label} på de indikatorer, begge "
+        "opgørelser har: antal sager, sager pr. 1.000 18-66-årige, udgiftsintervaller og aldersintervaller."
+    )
+    writer.paragraph(
+        f"Kun de {len(dev.paired)} kommuner, der deltog i begge opgørelser, indgår, så ændringen ikke "
+        "blot afspejler, hvilke kommuner der deltog. Raten bruger samme befolkningstal "
+        f"({ctx.population.quarter or 'ingen import'}) for begge år."
+    )
+    writer.paragraph(
+        f'Tal mellem 1 og {ctx.threshold - 1} vises som "<{ctx.threshold}" i tabellerne for hele '
+        'landet og KKR, og en ændring beregnet af dem som "skjult".'
+    )
     writer.skip()
     start = writer.row
     placed = writer.block(change_block(ctx, dev, dev.national, "Hele landet", suppressed=True))
@@ -48,32 +56,54 @@ def write_development(writer: SheetWriter, ctx: MasterInput) -> None:
 
 def _band_chart(writer, ctx, dev: Development, placed, band_rows: list[int], start: int) -> None:
     sub = Placed(placed.header_row, placed.first_row + band_rows[0], placed.first_row + band_rows[-1])
-    writer.bar_chart(sub, [4, 5], [dev.before.label, dev.after.label], "Sager pr. udgiftsinterval (parrede kommuner)",
-                     anchor_col=10, anchor_row=start, kind="column", pct=False, category_col=2)
+    writer.bar_chart(
+        sub,
+        [4, 5],
+        [dev.before.label, dev.after.label],
+        "Sager pr. udgiftsinterval (parrede kommuner)",
+        anchor_col=10,
+        anchor_row=start,
+        kind="column",
+        pct=False,
+        category_col=2,
+    )
 
 
-def change_block(ctx: MasterInput, dev: Development, changes: list[Change], level_title: str,
-                 suppressed: bool) -> Block:
+def change_block(
+    ctx: MasterInput, dev: Development, changes: list[Change], level_title: str, suppressed: bool
+) -> Block:
     cases = {c.level: c for c in changes if c.indicator == CASES}
     rows = [_change_row(ctx, dev, c, suppressed, cases.get(c.level)) for c in changes]
     first = "Kode" if level_title == "Pr. kommune" else "Niveau"
-    header = [first, "Indikator", "Kategori", "Parrede kommuner (n)", dev.before.label, dev.after.label,
-              "Ændring", "Ændring i %"]
+    header = [
+        first,
+        "Indikator",
+        "Kategori",
+        "Parrede kommuner (n)",
+        dev.before.label,
+        dev.after.label,
+        "Ændring",
+        "Ændring i %",
+    ]
     if level_title == "Pr. kommune":
         header.insert(1, "Kommune")
     formats = ["text", "text", "text", "int", "dec", "dec", "dec", "pct"]
     if level_title == "Pr. kommune":
         formats.insert(1, "text")
-    return Block(f"Udvikling – {level_title.lower()}",
-                 "Summen over de parrede kommuner, der har tallet i begge opgørelser; n kan derfor variere "
-                 "fra række til række. Raten er alle sager delt med alle 18-66-årige i de parrede kommuner med "
-                 "befolkningstal.",
-                 f"Grundlag: n = {len(dev.paired)} kommuner deltog i begge opgørelser.",
-                 header, rows, formats, [16, 26, 20, 12, 14, 14, 10, 10])
+    return Block(
+        f"Udvikling – {level_title.lower()}",
+        "Summen over de parrede kommuner, der har tallet i begge opgørelser; n kan derfor variere "
+        "fra række til række. Raten er alle sager delt med alle 18-66-årige i de parrede kommuner med "
+        "befolkningstal.",
+        f"Grundlag: n = {len(dev.paired)} kommuner deltog i begge opgørelser.",
+        header,
+        rows,
+        formats,
+        [16, 26, 20, 12, 14, 14, 10, 10],
+    )
 
 
-def _change_row(ctx: MasterInput, dev: Development, change: Change, suppressed: bool,
-                cases: Change | None) -> list:
+def _change_row(ctx: MasterInput, dev: Development, change: Change, suppressed: bool, cases: Change | None) -> list:
     label = band_label(dev.after, change.indicator, change.code) if change.code else ""
     level = change.level
     row = [level, INDICATOR_LABELS.get(change.indicator, change.indicator), label, change.n]
@@ -97,7 +127,11 @@ def _change_row(ctx: MasterInput, dev: Development, change: Change, suppressed: 
 def unpaired_block(ctx: MasterInput, dev: Development) -> Block:
     rows = [[c, ctx.name(c), ctx.kkr_of(c), f"Kun med i {dev.before.label}"] for c in dev.only_before]
     rows += [[c, ctx.name(c), ctx.kkr_of(c), f"Kun med i {dev.after.label}"] for c in dev.only_after]
-    return Block("Kommuner, der kun deltog i den ene opgørelse",
-                 "Disse kommuner indgår ikke i udviklingen ovenfor.",
-                 f"Grundlag: n = {len(rows)} kommuner.", ["Kode", "Kommune", "KKR", "Deltagelse"], rows,
-                 ["text", "text", "text", "text"])
+    return Block(
+        "Kommuner, der kun deltog i den ene opgørelse",
+        "Disse kommuner indgår ikke i udviklingen ovenfor.",
+        f"Grundlag: n = {len(rows)} kommuner.",
+        ["Kode", "Kommune", "KKR", "Deltagelse"],
+        rows,
+        ["text", "text", "text", "text"],
+    )

@@ -7,11 +7,19 @@ These figures may go to every municipality, so counts are suppressed (see
 from __future__ import annotations
 
 from sdexl.analysis.indicators import EXIT_REASON
-from sdexl.analysis.tables import Distribution, Item, analysis_items, by_kkr, distribution, number_summary, \
-    participants_by_kkr, with_places
+from sdexl.analysis.tables import (
+    Distribution,
+    Item,
+    analysis_items,
+    by_kkr,
+    distribution,
+    number_summary,
+    participants_by_kkr,
+    with_places,
+)
 from sdexl.publish.context import MasterInput
-from sdexl.reference import municipalities
 from sdexl.publish.sheet import Block, SheetWriter
+from sdexl.reference import municipalities
 
 NATIONAL = "Hele landet"
 BASE_ROW = "Grundlag (n)"
@@ -24,8 +32,10 @@ def unit(ctx: MasterInput) -> str:
 
 def suppression_note(ctx: MasterInput) -> str:
     t = ctx.threshold
-    return (f"Antal mellem 1 og {t - 1} vises som \"<{t}\", og andele beregnet af dem som \"skjult\", "
-            "så ingen borger kan genkendes.")
+    return (
+        f'Antal mellem 1 og {t - 1} vises som "<{t}", og andele beregnet af dem som "skjult", '
+        "så ingen borger kan genkendes."
+    )
 
 
 def item_explanation(ctx: MasterInput, item: Item) -> str:
@@ -41,12 +51,15 @@ def item_explanation(ctx: MasterInput, item: Item) -> str:
 
 def base_text(ctx: MasterInput, dist: Distribution, item: Item) -> str:
     if item.kind == "bands":
-        return (f"Grundlag: {dist.base} borgere i n = {dist.respondents} kommuner med svar "
-                f"({dist.missing} kommuner uden svar).")
+        return (
+            f"Grundlag: {dist.base} borgere i n = {dist.respondents} kommuner med svar "
+            f"({dist.missing} kommuner uden svar)."
+        )
     return f"Grundlag: n = {dist.respondents} {unit(ctx)} med svar ({dist.missing} uden svar)."
 
 
 # -- Land ---------------------------------------------------------------------
+
 
 def write_land(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("Land: svarfordelingen for hele landet")
@@ -70,11 +83,19 @@ def _chart_rows(categories: int) -> int:
 
 
 def land_block(ctx: MasterInput, item: Item, dist: Distribution) -> Block:
-    rows = [[label, ctx.count(count), ctx.share(dist.pct(i), count)]
-            for i, (label, count) in enumerate(zip(dist.categories, dist.counts))]
-    return Block(item.title, item_explanation(ctx, item), base_text(ctx, dist, item),
-                 ["Svar" if item.kind == "choice" else "Interval", "Antal", "Andel"], rows,
-                 ["text", "int", "pct"], [44, 10, 10])
+    rows = [
+        [label, ctx.count(count), ctx.share(dist.pct(i), count)]
+        for i, (label, count) in enumerate(zip(dist.categories, dist.counts))
+    ]
+    return Block(
+        item.title,
+        item_explanation(ctx, item),
+        base_text(ctx, dist, item),
+        ["Svar" if item.kind == "choice" else "Interval", "Antal", "Andel"],
+        rows,
+        ["text", "int", "pct"],
+        [44, 10, 10],
+    )
 
 
 def number_block(ctx: MasterInput, item: Item, groups: dict) -> Block:
@@ -98,14 +119,22 @@ def number_block(ctx: MasterInput, item: Item, groups: dict) -> Block:
                 row.append(ctx.share(value, s.n) if s.n < ctx.threshold else value)
         rows.append(row)
     base = "Grundlag: " + ", ".join(f"{name} n = {s.n}" for name, s in summaries.items()) + f" {unit(ctx)} med svar."
-    return Block(item.title, item_explanation(ctx, item), base, header, rows,
-                 ["text"] + ["dec"] * len(groups), [44] + [14] * len(groups))
+    return Block(
+        item.title,
+        item_explanation(ctx, item),
+        base,
+        header,
+        rows,
+        ["text"] + ["dec"] * len(groups),
+        [44] + [14] * len(groups),
+    )
 
 
 NA_FOR_NO_ANSWERS = "ikke tilgængelig: ingen svar"
 
 
 # -- KKR ----------------------------------------------------------------------
+
 
 def write_kkr(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("KKR: svarfordelingen i de fem KKR'er side om side med hele landet")
@@ -116,8 +145,16 @@ def write_kkr(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.skip()
     placed = writer.block(kkr_status_block(ctx))
     start = placed.header_row - 3
-    writer.bar_chart(placed, [6], ["Sager pr. 1.000 18-66-årige"], "Sager pr. 1.000 18-66-årige",
-                     anchor_col=9, anchor_row=start, kind="column", pct=False)
+    writer.bar_chart(
+        placed,
+        [6],
+        ["Sager pr. 1.000 18-66-årige"],
+        "Sager pr. 1.000 18-66-årige",
+        anchor_col=9,
+        anchor_row=start,
+        kind="column",
+        pct=False,
+    )
     writer.row = max(writer.row, start + 16)
     groups = by_kkr(with_places(ctx.snapshot.records))
     for item in analysis_items(ctx.survey):
@@ -135,8 +172,9 @@ def kkr_participation_notes(ctx: MasterInput) -> list[str]:
         if len(codes) == 0:
             notes.append(f"{kkr} har ingen deltagende kommuner; dens kolonner er tomme.")
         elif len(codes) == 1:
-            notes.append(f"{kkr} har kun én deltagende kommune ({ctx.name(codes[0])}); "
-                         "KKR'ens tal er derfor denne kommunes tal.")
+            notes.append(
+                f"{kkr} har kun én deltagende kommune ({ctx.name(codes[0])}); KKR'ens tal er derfor denne kommunes tal."
+            )
     return notes
 
 
@@ -148,15 +186,35 @@ def kkr_status_block(ctx: MasterInput) -> Block:
         total = len(groups_all[kkr]) if kkr in groups_all else len(municipalities())
         cases = [ctx.cases(c) for c in codes if ctx.cases(c) is not None]
         rate, n_rate = ctx.pooled_rate(codes)
-        rows.append([kkr, total, len(codes), len(codes) / total, ctx.count(int(sum(cases))) if codes else 0,
-                     n_rate, ctx.share(rate, int(sum(cases))) if rate is not None else _no_rate(codes)])
-    return Block("Deltagelse og sager pr. KKR",
-                 "Kommuner i alt og deltagende, antal sager og sager pr. 1.000 18-66-årige (alle sager i de "
-                 "deltagende kommuner med befolkningstal delt med deres samlede antal 18-66-årige).",
-                 f"Grundlag: n = {len(ctx.participants)} deltagende kommuner.",
-                 ["KKR", "Kommuner i alt", "Deltagende kommuner", "Svarprocent", "Antal sager",
-                  "Kommuner med befolkningstal", "Sager pr. 1.000 18-66-årige"],
-                 rows, ["text", "int", "int", "pct", "int", "int", "dec3"], [22, 10, 12, 11, 10, 14, 14])
+        rows.append(
+            [
+                kkr,
+                total,
+                len(codes),
+                len(codes) / total,
+                ctx.count(int(sum(cases))) if codes else 0,
+                n_rate,
+                ctx.share(rate, int(sum(cases))) if rate is not None else _no_rate(codes),
+            ]
+        )
+    return Block(
+        "Deltagelse og sager pr. KKR",
+        "Kommuner i alt og deltagende, antal sager og sager pr. 1.000 18-66-årige (alle sager i de "
+        "deltagende kommuner med befolkningstal delt med deres samlede antal 18-66-årige).",
+        f"Grundlag: n = {len(ctx.participants)} deltagende kommuner.",
+        [
+            "KKR",
+            "Kommuner i alt",
+            "Deltagende kommuner",
+            "Svarprocent",
+            "Antal sager",
+            "Kommuner med befolkningstal",
+            "Sager pr. 1.000 18-66-årige",
+        ],
+        rows,
+        ["text", "int", "int", "pct", "int", "int", "dec3"],
+        [22, 10, 12, 11, 10, 14, 14],
+    )
 
 
 def _no_rate(codes: list[str]) -> str:
@@ -185,24 +243,39 @@ def side_by_side_block(ctx: MasterInput, item: Item, groups: dict, title: str | 
     for dist in dists.values():
         base_row += [ctx.count(dist.base), None]
     rows.append(base_row)
-    base = "Grundlag: " + ", ".join(f"{name} n = {d.respondents}" for name, d in dists.items()) + \
-        f" {unit(ctx) if item.kind != 'bands' else 'kommuner'} med svar."
-    return Block(title or item.title, item_explanation(ctx, item) + f" Rækken \"{BASE_ROW}\" er nævneren.", base,
-                 header, rows, ["text"] + ["int", "pct"] * len(columns), [40] + [11] * (2 * len(columns)))
+    base = (
+        "Grundlag: "
+        + ", ".join(f"{name} n = {d.respondents}" for name, d in dists.items())
+        + f" {unit(ctx) if item.kind != 'bands' else 'kommuner'} med svar."
+    )
+    return Block(
+        title or item.title,
+        item_explanation(ctx, item) + f' Rækken "{BASE_ROW}" er nævneren.',
+        base,
+        header,
+        rows,
+        ["text"] + ["int", "pct"] * len(columns),
+        [40] + [11] * (2 * len(columns)),
+    )
 
 
 # -- Udtrådte -----------------------------------------------------------------
+
 
 def write_exits(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("Udtrådte: hvad er der sket med borgere, der ikke længere koster over 2 mio. kr.?")
     items = [i for i in analysis_items(ctx.survey) if i.questions and i.questions[0].indicator == EXIT_REASON]
     if not items:
-        writer.paragraph("Denne undersøgelse spørger ikke om, hvorfor borgere ikke længere er over 2 mio. kr. "
-                         "Se masteren for opfølgningen, der stiller spørgsmålet.")
+        writer.paragraph(
+            "Denne undersøgelse spørger ikke om, hvorfor borgere ikke længere er over 2 mio. kr. "
+            "Se masteren for opfølgningen, der stiller spørgsmålet."
+        )
         return
-    writer.paragraph("Kommunernes frivillige opgørelse af årsagerne. Antal borgere pr. årsag og andel af alle "
-                     "angivne årsager. Kun kommuner, der har udfyldt mindst én årsag, indgår. " + suppression_note(ctx))
-    writer.paragraph("Uddybende tekst til \"Andet\" står på fanen Tiltag.")
+    writer.paragraph(
+        "Kommunernes frivillige opgørelse af årsagerne. Antal borgere pr. årsag og andel af alle "
+        "angivne årsager. Kun kommuner, der har udfyldt mindst én årsag, indgår. " + suppression_note(ctx)
+    )
+    writer.paragraph('Uddybende tekst til "Andet" står på fanen Tiltag.')
     writer.skip()
     groups = by_kkr(with_places(ctx.snapshot.records))
     for item in items:

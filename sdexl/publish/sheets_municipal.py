@@ -23,6 +23,7 @@ BAND_PREFIX = {COST_BAND: "Udgift", AGE_BAND: "Alder"}
 
 # -- Kommuner -----------------------------------------------------------------
 
+
 def write_municipalities(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("Kommuner: status pr. kommune")
     writer.paragraph(INTERNAL_NOTE, bold=True)
@@ -51,14 +52,19 @@ def municipalities_block(ctx: MasterInput) -> Block:
     header += [f"{BAND_PREFIX[ind]}: {band.label}" for ind, band in band_columns]
     formats += ["int"] * len(band_columns)
     rows = [_municipality_row(ctx, m.code, has_total, band_columns) for m in municipalities()]
-    explanation = ("Alle 98 kommuner. Sager pr. 1.000 18-66-årige = antal sager / befolkning 18-66 år × 1.000. "
-                   "Fordelingerne på udgift og alder tæller sager med svar på spørgsmålet.")
+    explanation = (
+        "Alle 98 kommuner. Sager pr. 1.000 18-66-årige = antal sager / befolkning 18-66 år × 1.000. "
+        "Fordelingerne på udgift og alder tæller sager med svar på spørgsmålet."
+    )
     if has_total:
         explanation += " Andelen i botilbud = borgere over 2 mio. kr. / alle borgere i botilbud."
-    base = (f"Grundlag: n = {len(ctx.participants)} deltagende kommuner af 98; befolkningstal fra "
-            f"{ctx.population.quarter or 'ingen import'} for {len(ctx.population.values)} kommuner.")
-    return Block("Nøgletal pr. kommune", explanation, base, header, rows, formats,
-                 [6, 18, 18, 20] + [12] * (len(header) - 4))
+    base = (
+        f"Grundlag: n = {len(ctx.participants)} deltagende kommuner af 98; befolkningstal fra "
+        f"{ctx.population.quarter or 'ingen import'} for {len(ctx.population.values)} kommuner."
+    )
+    return Block(
+        "Nøgletal pr. kommune", explanation, base, header, rows, formats, [6, 18, 18, 20] + [12] * (len(header) - 4)
+    )
 
 
 def _municipality_row(ctx: MasterInput, code: str, has_total: bool, band_columns) -> list:
@@ -89,16 +95,28 @@ def _share_in_botilbud(cases: float | None, total: float | None):
 
 # -- Variation ----------------------------------------------------------------
 
+
 def write_variation(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("Variation: sager pr. 1.000 18-66-årige på tværs af kommunerne")
-    writer.paragraph("Hvor forskellige er kommunerne? Hver deltagende kommune med befolkningstal indgår med sin rate, "
-                     "også kommuner uden sager (rate 0). " + INTERNAL_NOTE)
+    writer.paragraph(
+        "Hvor forskellige er kommunerne? Hver deltagende kommune med befolkningstal indgår med sin rate, "
+        "også kommuner uden sager (rate 0). " + INTERNAL_NOTE
+    )
     writer.skip()
     writer.block(variation_block(ctx))
     start = writer.row
     placed = writer.block(ranking_block(ctx))
-    writer.bar_chart(placed, [6], ["Sager pr. 1.000 18-66-årige"], "Sager pr. 1.000 18-66-årige pr. kommune",
-                     anchor_col=8, anchor_row=start, kind="column", pct=False, category_col=2)
+    writer.bar_chart(
+        placed,
+        [6],
+        ["Sager pr. 1.000 18-66-årige"],
+        "Sager pr. 1.000 18-66-årige pr. kommune",
+        anchor_col=8,
+        anchor_row=start,
+        kind="column",
+        pct=False,
+        category_col=2,
+    )
     writer.block(excluded_block(ctx))
 
 
@@ -119,10 +137,16 @@ def variation_block(ctx: MasterInput) -> Block:
         ["Standardafvigelse", _or(stats.sd, f"{NA}: {stats.cv_note}")],
         ["Variationskoefficient (standardafvigelse / gennemsnit)", _or(stats.cv, f"{NA}: {stats.cv_note}")],
     ]
-    return Block("Fordelingen af raten", "Kvartiler som Excels KVARTIL.MEDTAG; standardafvigelsen er for en "
-                 "stikprøve (STDAFV.S). Den samlede rate vægter store kommuner mest; gennemsnittet vægter alle ens.",
-                 f"Grundlag: n = {stats.n} kommuner med både svar og befolkningstal (samlet rate: n = {pooled_n}).",
-                 ["Mål", "Værdi"], rows, ["text", "dec3"], [52, 14])
+    return Block(
+        "Fordelingen af raten",
+        "Kvartiler som Excels KVARTIL.MEDTAG; standardafvigelsen er for en "
+        "stikprøve (STDAFV.S). Den samlede rate vægter store kommuner mest; gennemsnittet vægter alle ens.",
+        f"Grundlag: n = {stats.n} kommuner med både svar og befolkningstal (samlet rate: n = {pooled_n}).",
+        ["Mål", "Værdi"],
+        rows,
+        ["text", "dec3"],
+        [52, 14],
+    )
 
 
 def _or(value, text):
@@ -130,37 +154,58 @@ def _or(value, text):
 
 
 def ranking_block(ctx: MasterInput) -> Block:
-    rows = [[rank, code, ctx.name(code), ctx.kkr_of(code), ctx.cases(code), ctx.population.values[code], rate]
-            for rank, code, rate in ranking(ctx.rates)]
-    return Block("Rangorden", "Kommunerne fra højeste til laveste rate; ens rater deler plads.",
-                 f"Grundlag: n = {len(rows)} kommuner.",
-                 ["Rang", "Kode", "Kommune", "KKR", "Antal sager", "Befolkning 18-66 år", "Sager pr. 1.000 18-66-årige"],
-                 rows, ["int", "text", "text", "text", "int", "int", "dec3"], [6, 6, 18, 18, 10, 12, 14])
+    rows = [
+        [rank, code, ctx.name(code), ctx.kkr_of(code), ctx.cases(code), ctx.population.values[code], rate]
+        for rank, code, rate in ranking(ctx.rates)
+    ]
+    return Block(
+        "Rangorden",
+        "Kommunerne fra højeste til laveste rate; ens rater deler plads.",
+        f"Grundlag: n = {len(rows)} kommuner.",
+        ["Rang", "Kode", "Kommune", "KKR", "Antal sager", "Befolkning 18-66 år", "Sager pr. 1.000 18-66-årige"],
+        rows,
+        ["int", "text", "text", "text", "int", "int", "dec3"],
+        [6, 6, 18, 18, 10, 12, 14],
+    )
 
 
 def excluded_block(ctx: MasterInput) -> Block:
-    rows = [[code, ctx.name(code), ctx.kkr_of(code), ctx.rate_reason(code)]
-            for code in ctx.participants if code not in ctx.rates]
-    return Block("Deltagende kommuner uden rate", "Disse kommuner indgår ikke i variationen, fordi et tal mangler.",
-                 f"Grundlag: n = {len(rows)} kommuner.", ["Kode", "Kommune", "KKR", "Årsag"], rows,
-                 ["text", "text", "text", "text"])
+    rows = [
+        [code, ctx.name(code), ctx.kkr_of(code), ctx.rate_reason(code)]
+        for code in ctx.participants
+        if code not in ctx.rates
+    ]
+    return Block(
+        "Deltagende kommuner uden rate",
+        "Disse kommuner indgår ikke i variationen, fordi et tal mangler.",
+        f"Grundlag: n = {len(rows)} kommuner.",
+        ["Kode", "Kommune", "KKR", "Årsag"],
+        rows,
+        ["text", "text", "text", "text"],
+    )
 
 
 # -- Sammenhæng ---------------------------------------------------------------
 
+
 def write_correlation(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("Sammenhæng: raten og kommunestørrelse og socioøkonomi")
-    writer.paragraph("Hænger antallet af sager pr. 1.000 18-66-årige sammen med kommunens størrelse (målt som antal "
-                     "18-66-årige) eller med et socioøkonomisk indeks? Pearson måler lineær sammenhæng, Spearman "
-                     "sammenhæng i rangorden. En p-værdi under 0,05 regnes her som statistisk signifikant.")
+    writer.paragraph(
+        "Hænger antallet af sager pr. 1.000 18-66-årige sammen med kommunens størrelse (målt som antal "
+        "18-66-årige) eller med et socioøkonomisk indeks? Pearson måler lineær sammenhæng, Spearman "
+        "sammenhæng i rangorden. En p-værdi under 0,05 regnes her som statistisk signifikant."
+    )
     writer.skip()
     writer.block(correlation_block(ctx))
-    for title, x_values, x_title in (("Rate og kommunestørrelse", ctx.population.values, "Befolkning 18-66 år"),
-                                     ("Rate og socioøkonomisk indeks", ctx.socio, "Socioøkonomisk indeks")):
+    for title, x_values, x_title in (
+        ("Rate og kommunestørrelse", ctx.population.values, "Befolkning 18-66 år"),
+        ("Rate og socioøkonomisk indeks", ctx.socio, "Socioøkonomisk indeks"),
+    ):
         start = writer.row
         placed = writer.block(points_block(ctx, title, x_values, x_title))
-        writer.scatter_chart(placed, 2, 3, title, x_title, "Sager pr. 1.000 18-66-årige",
-                             anchor_col=6, anchor_row=start)
+        writer.scatter_chart(
+            placed, 2, 3, title, x_title, "Sager pr. 1.000 18-66-årige", anchor_col=6, anchor_row=start
+        )
         writer.row = max(writer.row, start + 19)
 
 
@@ -177,10 +222,15 @@ def correlation_block(ctx: MasterInput) -> Block:
         numbers = [c.pearson_r, c.pearson_p, c.spearman_rho, c.spearman_p]
         rows.append([label, c.n] + [NA if v is None else v for v in numbers] + [c.message])
     note = "" if ctx.socio else " Der er ikke importeret et socioøkonomisk indeks (sdexl reference socio)."
-    return Block("Korrelationer", "n er antallet af kommuner med både rate og den anden værdi." + note,
-                 "Grundlag: deltagende kommuner med befolkningstal (og indeks).",
-                 ["Sammenhæng", "n", "Pearson r", "p (Pearson)", "Spearman rho", "p (Spearman)", "Vurdering"],
-                 rows, ["text", "int", "dec3", "p", "dec3", "p", "text"], [44, 6, 10, 10, 12, 10, 60])
+    return Block(
+        "Korrelationer",
+        "n er antallet af kommuner med både rate og den anden værdi." + note,
+        "Grundlag: deltagende kommuner med befolkningstal (og indeks).",
+        ["Sammenhæng", "n", "Pearson r", "p (Pearson)", "Spearman rho", "p (Spearman)", "Vurdering"],
+        rows,
+        ["text", "int", "dec3", "p", "dec3", "p", "text"],
+        [44, 6, 10, 10, 12, 10, 60],
+    )
 
 
 def points_block(ctx: MasterInput, title: str, x_values: dict, x_title: str) -> Block:
@@ -190,5 +240,11 @@ def points_block(ctx: MasterInput, title: str, x_values: dict, x_title: str) -> 
     base = f"Grundlag: n = {len(rows)} kommuner."
     if left_out:
         base += f" Uden {x_title.lower()} ({NA}): {', '.join(left_out)}."
-    return Block(f"Punkter: {title.lower()}", "Datagrundlaget for diagrammet.", base,
-                 ["Kode", "Kommune", x_title, "Sager pr. 1.000 18-66-årige"], rows, ["text", "text", "dec", "dec3"])
+    return Block(
+        f"Punkter: {title.lower()}",
+        "Datagrundlaget for diagrammet.",
+        base,
+        ["Kode", "Kommune", x_title, "Sager pr. 1.000 18-66-årige"],
+        rows,
+        ["text", "text", "dec", "dec3"],
+    )

@@ -56,8 +56,12 @@ class PopulationImport:
         return [m.code for m in municipalities() if m.code not in self.population]
 
     def lines(self) -> list[str]:
-        out = [f"Imported population aged 18-66 for {len(self.population)} of 98 municipalities "
-               f"(quarter {self.quarter}) into {self.target}."]
+        out = [
+            (
+                f"Imported population aged 18-66 for {len(self.population)} of 98 municipalities "
+                f"(quarter {self.quarter}) into {self.target}."
+            )
+        ]
         if len(self.quarters_found) > 1:
             out.append(f"The file holds {len(self.quarters_found)} quarters; the latest, {self.quarter}, was used.")
         if self.breakdown_rows:
@@ -87,9 +91,14 @@ def import_population(source: Path, reference_dir: Path) -> PopulationImport:
         )
     quarter = max(parsed.values, key=_quarter_key)
     values = parsed.values[quarter]
-    report = PopulationImport(reference_dir / FILE_NAME, quarter, {}, sorted(parsed.unmatched),
-                              breakdown_rows=parsed.breakdown_rows,
-                              quarters_found=sorted(parsed.values, key=_quarter_key))
+    report = PopulationImport(
+        reference_dir / FILE_NAME,
+        quarter,
+        {},
+        sorted(parsed.unmatched),
+        breakdown_rows=parsed.breakdown_rows,
+        quarters_found=sorted(parsed.values, key=_quarter_key),
+    )
     for code, ages in values.items():
         gaps = [a for a in AGES if a not in ages]
         if gaps:
@@ -113,7 +122,9 @@ def _read_rows(source: Path) -> list[list[str]]:
         # Statistikbanken's classic export is ISO-8859-1 (Windows-1252 is a superset).
         text = raw.decode("cp1252", errors="replace")
     delimiter = ";" if ";" in text else ("\t" if "\t" in text else ",")
-    return [[cell.strip().strip('"').strip() for cell in row] for row in csv.reader(text.splitlines(), delimiter=delimiter)]
+    return [
+        [cell.strip().strip('"').strip() for cell in row] for row in csv.reader(text.splitlines(), delimiter=delimiter)
+    ]
 
 
 @dataclass
@@ -152,8 +163,11 @@ def _area(labels: list[str], parsed: _Parsed, default: str | None, report: bool 
     Rows without an age (titles, headings) only change the area when they name
     a known area, and an unknown name there is not reported: it is a title.
     """
-    names = [c for c in labels if c and c.lower() not in TOTAL_LABELS and not AGE.match(c)
-             and not QUARTER.match(c) and not NUMBER.match(c)]
+    names = [
+        c
+        for c in labels
+        if c and c.lower() not in TOTAL_LABELS and not AGE.match(c) and not QUARTER.match(c) and not NUMBER.match(c)
+    ]
     if not names:
         return default
     name = names[0]
@@ -173,12 +187,12 @@ def _collect(parsed: _Parsed, cells: list[str], age_at: int, code: str, quarter_
     in_row = [(i, c.upper()) for i, c in enumerate(cells) if QUARTER.match(c)]
     if in_row:
         at, quarter = in_row[0]
-        numbers = [c for c in cells[at + 1:] if NUMBER.match(c)]
+        numbers = [c for c in cells[at + 1 :] if NUMBER.match(c)]
         pairs = [(quarter, numbers[-1])] if numbers else []
     elif quarter_columns:
         pairs = [(q, cells[i]) for i, q in quarter_columns.items() if i < len(cells) and NUMBER.match(cells[i])]
     else:
-        numbers = [c for c in cells[age_at + 1:] if NUMBER.match(c)]
+        numbers = [c for c in cells[age_at + 1 :] if NUMBER.match(c)]
         pairs = [("ukendt kvartal", numbers[-1])] if numbers else []
     for quarter, value in pairs:
         parsed.values.setdefault(quarter, {}).setdefault(code, {}).setdefault(age, int(value))

@@ -1,0 +1,207 @@
+"""Feedback workbooks (issue 3): every issue listed, and a corrected workbook harvests cleanly.
+
+The feedback workbook is the municipality's own workbook regenerated with the
+same token, pre-filled with what they returned, problem cells marked, and a
+sheet "Fejl og rettelser". These tests read it back with calamine, correct it
+with openpyxl as a municipality would, and harvest it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from sdexl import layout
+from sdexl.generate.run import generate_all
+from sdexl.generate.workbook import FEEDBACK_SHEET
+from sdexl.harvest.feedback import feedback_path, write_feedback
+from sdexl.harvest.read import read_file
+from sdexl.harvest.report import Identification
+from sdexl.reference import by_code
+from sdexl.workspace import init_workspace
+from tests.fill_helpers import (
+    cell_values,
+    columns,
+    expected_answers,
+    fill_cases,
+    fill_form,
+    form_rows,
+    put,
+    simple_valid_answers,
+    valid_form,
+)
+
+TOKEN = "feedbacktoken01"
+IDENT = Identification(survey_id="sde-2022", kommunekode="101", token=TOKEN, source="metadata")
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    return init_workspace(tmp_path_factory.mktemp("ws"))
+
+
+@pytest.fixture(scope="module")
+def cases(ws):
+    return ws.survey("sde-2022"), generate_all(ws, "sde-2022", kommuner=["101"]).files[0]
+
+
+@pytest.fixture(scope="module")
+def form(ws):
+    return ws.survey("sde-2024"), generate_all(ws, "sde-2024", kommuner=["101"]).files[0]
+
+
+def feedback_rows(path: Path) -> list[dict]:
+    """The listing on "Fejl og rettelser": one dict per issue."""
+    grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(FEEDBACK_SHEET).to_python(skip_empty_area=False)
+    header = grid[3]
+    return [dict(zip(header, row)) for row in grid[4:] if any(v != "" for v in row)]
+
+
+def metadata(path: Path) -> dict[str, str]:
+    grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(layout.META_SHEET).to_python()
+    return {row[0]: row[1] for row in grid}
+
+
+def cell_value(path: Path, sheet: str, ref: str):
+    wb = openpyxl.load_workbook(path)
+    return wb[sheet][ref].value
+
+
+def returned_with_problems(survey, blank: Path, tmp_path: Path) -> tuple[Path, list[dict], list[dict]]:
+    """Two cases with errors and warnings, one far below the template area, a moved column."""
+    a, b = simple_valid_answers(survey, "S1"), simple_valid_answers(survey, "S2")
+    typed = [
+        cell_values(a, survey)
+        | {
+            "navn": "Hans Hansen",
+            "foedselsdato": dt.date(1980, 1, 2),
+            "q01_koen": "kvinde ",
+            "q11_forhandling": "Måske",
+            "q03_beloeb": "2.100.000 kr.",
+        },
+        cell_values(b, survey) | {"q02_alder": None, "bemaerkninger": "cpr 010180-1234"},
+    ]
+    cols = columns(survey)
+
+    def edit(ws):
+        ws.insert_cols(cols["q12_maalgruppe"] + 1)
+        put(ws, layout.LABEL_ROW, cols["q12_maalgruppe"], "Egen kolonne")
+        put(ws, layout.FIRST_DATA_ROW, cols["q12_maalgruppe"], "egen note")
+
+    path = fill_cases(blank, tmp_path / "returned.xlsx", survey, typed[:1], edit=edit)
+    far = layout.FIRST_DATA_ROW + survey.max_rows + 5
+    wb = openpyxl.load_workbook(path)
+    sheet = wb[survey.entry_sheet]
+    for key, value in typed[1].items():
+        col = cols[key] + (1 if cols[key] >= cols["q12_maalgruppe"] else 0)
+        if value is not None:
+            put(sheet, far, col, value)
+    wb.save(path)
+    return path, [a, b], typed
+
+
+def test_feedback_lists_every_issue_with_both_cells(ws, cases, tmp_path):
+    survey, blank = cases
+    path, _, _ = returned_with_problems(survey, blank, tmp_path)
+    report = read_file(path, survey, IDENT)
+    assert {i.severity for i in report.issues} == {"error", "warning", "info"}
+    out = write_feedback(ws, survey, by_code()["101"], report, path, {"token": TOKEN})
+    assert out == feedback_path(ws, survey, by_code()["101"])
+    assert out.parent == ws.output / "sde-2022" / "tilbagemelding" and out.name == "101_København.xlsx"
+
+    listed = feedback_rows(out)
+    assert [r["Besked"] for r in listed] == [i.message for i in report.issues]
+    assert [r["Celle i jeres fil"] or None for r in listed] == [i.cell for i in report.issues]
+    # The problem cells sit where the regenerated layout puts them: the case far
+    # below is now the second row, the inserted column is gone.
+    cols = columns(survey)
+    by_code_cell = {(r["Celle i jeres fil"]): r["Celle"] for r in listed}
+    wrong = next(i for i in report.issues if i.code == "not-a-category")
+    assert by_code_cell[wrong.cell] == layout.cell_ref(layout.FIRST_DATA_ROW, cols["q11_forhandling"])
+    missing = next(i for i in report.issues if i.code == "required-missing")
+    assert by_code_cell[missing.cell] == layout.cell_ref(layout.FIRST_DATA_ROW + 1, cols["q02_alder"])
+    assert metadata(out)["token"] == TOKEN
+
+
+def test_feedback_is_prefilled_with_their_answers_including_personal_fields(ws, cases, tmp_path):
+    survey, blank = cases
+    path, _, _ = returned_with_problems(survey, blank, tmp_path)
+    out = write_feedback(ws, survey, "101", read_file(path, survey, IDENT), path, {"token": TOKEN})
+    cols = columns(survey)
+    row = layout.FIRST_DATA_ROW + 1
+    sheet = openpyxl.load_workbook(out)[survey.entry_sheet]
+    assert sheet.cell(row, cols["navn"] + 1).value == "Hans Hansen"
+    assert sheet.cell(row, cols["q11_forhandling"] + 1).value == "Måske"  # an error: shown as typed
+    assert sheet.cell(row, cols["q01_koen"] + 1).value == "Kvinde"  # a warning: written canonically
+    assert sheet.cell(row + 1, cols["bemaerkninger"] + 1).value == "cpr XXXXXX-XXXX"
+
+
+def test_a_corrected_feedback_workbook_harvests_without_errors(ws, cases, tmp_path):
+    survey, blank = cases
+    path, answers, _ = returned_with_problems(survey, blank, tmp_path)
+    out = write_feedback(ws, survey, "101", read_file(path, survey, IDENT), path, {"token": TOKEN})
+    cols = columns(survey)
+    corrected = tmp_path / "corrected.xlsx"
+    wb = openpyxl.load_workbook(out)
+    sheet = wb[survey.entry_sheet]
+    first = layout.FIRST_DATA_ROW
+    put(sheet, first, cols["q11_forhandling"], answers[0]["q11_forhandling"])
+    put(sheet, first + 1, cols["q02_alder"], answers[1]["q02_alder"])
+    wb.save(corrected)
+
+    report = read_file(corrected, survey, IDENT)
+    assert report.errors == []
+    assert report.issues == []  # warnings were written back canonically, errors corrected
+    assert [r.answers for r in report.records] == [
+        expected_answers(survey, answers[0]) | {"q01_koen": "Kvinde", "q03_beloeb": 2100000},
+        expected_answers(survey, answers[1]) | {"bemaerkninger": "cpr XXXXXX-XXXX"},
+    ]
+
+
+def test_an_aggregate_feedback_round_trip(ws, form, tmp_path):
+    survey, blank = form
+    good = valid_form(survey)
+    returned = fill_form(
+        blank, tmp_path / "f.xlsx", survey, good | {"a03a_2_0_2_5": "fem", "a04a_18_25": good["a02_over_2mio"] + 1}
+    )
+    report = read_file(returned, survey, IDENT)
+    assert {i.code for i in report.errors} == {"not-a-number", "rule-sum-equals"}
+    out = write_feedback(ws, survey, "101", report, returned, {"token": TOKEN})
+    listed = feedback_rows(out)
+    assert [r["Besked"] for r in listed] == [i.message for i in report.issues]
+    rows = form_rows(survey, out)
+    assert all(r["Celle"] for r in listed)
+    assert cell_value(out, survey.entry_sheet, layout.cell_ref(rows["a03a_2_0_2_5"], layout.FORM_ANSWER_COL)) == "fem"
+
+    corrected = fill_form(
+        out, tmp_path / "fixed.xlsx", survey, {"a03a_2_0_2_5": good["a03a_2_0_2_5"], "a04a_18_25": good["a04a_18_25"]}
+    )
+    again = read_file(corrected, survey, IDENT)
+    assert again.issues == []
+    assert again.records[0].answers == expected_answers(survey, good)
+
+
+def test_zero_cases_with_rows_comes_back_as_returned(ws, cases, tmp_path):
+    survey, blank = cases
+    answers = simple_valid_answers(survey)
+    returned = fill_cases(blank, tmp_path / "z.xlsx", survey, [cell_values(answers, survey)], zero="Ja")
+    report = read_file(returned, survey, IDENT)
+    out = write_feedback(ws, survey, "101", report, returned, {"token": TOKEN})
+    zero_ref = layout.cell_ref(layout.ZERO_CASES_ROW, layout.ZERO_CASES_INPUT_COL)
+    assert cell_value(out, survey.entry_sheet, zero_ref) == "Ja"
+    wb = openpyxl.load_workbook(out)
+    wb[survey.entry_sheet][zero_ref].value = None
+    wb.save(tmp_path / "fixed.xlsx")
+    again = read_file(tmp_path / "fixed.xlsx", survey, IDENT)
+    assert again.issues == [] and [r.answers for r in again.records] == [expected_answers(survey, answers)]
+
+
+def test_feedback_needs_the_original_token(ws, cases, tmp_path):
+    survey, blank = cases
+    returned = fill_cases(blank, tmp_path / "t.xlsx", survey, [], zero="Ja")
+    with pytest.raises(ValueError):
+        write_feedback(ws, survey, "101", read_file(returned, survey, IDENT), returned, {})
