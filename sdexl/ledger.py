@@ -8,10 +8,10 @@ Personal fields never enter the ledger: harvest drops them before storing.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 MIGRATIONS: list[str] = [
     # 1: workbooks issued by `sdexl generate`

@@ -98,7 +98,6 @@ def test_input_cells_unlocked_everything_else_locked_and_sheets_protected(genera
     # Allowed on the protected sheet: sorting, filtering, resizing columns.
     assert sheet.protection.sort is False and sheet.protection.autoFilter is False and sheet.protection.formatColumns is False
     for col in layout.entry_columns(survey):
-        letter = layout.col_letter(col.index)
         # The column's default format is unlocked: every input row, also rows typed below the template area.
         assert _column_protection(wb, sheet, col.index + 1).locked is False, col.key
         assert sheet.cell(layout.LABEL_ROW + 1, col.index + 1).protection.locked

@@ -16,7 +16,7 @@ from xlsxwriter.worksheet import Worksheet
 from sdexl import layout, workbook_text
 from sdexl.generate import checks
 from sdexl.generate import form as form_checks
-from sdexl.generate.entry import EntryInfo, PROTECT_OPTIONS, SHEET_PASSWORD
+from sdexl.generate.entry import SHEET_PASSWORD, EntryInfo
 from sdexl.generate.form import FormInfo
 from sdexl.generate.styles import Styles
 from sdexl.reference import Municipality

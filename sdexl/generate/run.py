@@ -45,7 +45,7 @@ def new_metadata(survey_id: str, survey_version: str, kommune: Municipality) -> 
         kommune=kommune.name,
         token=secrets.token_hex(8),
         tool_version=__version__,
-        generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     )
 
 

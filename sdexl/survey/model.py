@@ -55,7 +55,7 @@ class Condition(_Strict):
     not_in: list[str] | None = None
 
     @model_validator(mode="after")
-    def _exactly_one_operator(self) -> "Condition":
+    def _exactly_one_operator(self) -> Condition:
         if (self.in_ is None) == (self.not_in is None):
             raise ValueError("a condition needs exactly one of 'in' or 'not_in'")
         return self
@@ -98,7 +98,7 @@ class Question(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _type_fits_fields(self) -> "Question":
+    def _type_fits_fields(self) -> Question:
         if self.type in CHOICE_TYPES and not self.choices:
             raise ValueError(f"question {self.id}: type {self.type} needs choices")
         if self.type not in CHOICE_TYPES and self.choices:
@@ -143,7 +143,7 @@ class Rule(_Strict):
     description: str = Field(min_length=1)  # Danish, shown on the overview tab
 
     @model_validator(mode="after")
-    def _fields_for_kind(self) -> "Rule":
+    def _fields_for_kind(self) -> Rule:
         needed = {
             "sum_equals": ("parts", "whole"),
             "at_most": ("part", "whole"),
@@ -179,7 +179,7 @@ class Survey(_Strict):
     notes: list[str] = Field(default_factory=list)  # editorial notes (English)
 
     @model_validator(mode="after")
-    def _references_resolve(self) -> "Survey":
+    def _references_resolve(self) -> Survey:
         ids = [q.id for q in self.questions]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
