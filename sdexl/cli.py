@@ -273,6 +273,32 @@ def build(ctx, survey):
         click.echo(f"Wrote {path}")
 
 
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--seed", type=int, default=2024, show_default=True, help="Seed for the synthetic data (same seed, same data).")
+def demo(directory, seed):
+    """Run a whole round on SYNTHETIC data: generate, fake returns, harvest, masters.
+
+    Creates a workspace in DIRECTORY (new or empty; default: a temporary
+    folder, printed at the end), generates the workbooks for sde-2022 and
+    sde-2024, writes synthetic returns with the typical mistakes (a wrong
+    category, a missing answer, a renamed file, a file sent twice, a corrected
+    resubmission, a LibreOffice resave when soffice is installed), harvests
+    them and builds the master workbooks and feedback files. Every figure is
+    made up and labelled SYNTETISK.
+
+    \b
+    Examples:
+      sdexl demo
+      sdexl demo ~/sdexl-demo --seed 7
+    """
+    from sdexl.demo import run_demo
+
+    result = run_demo(Path(directory) if directory else None, progress=True, seed=seed)
+    for line in result.lines():
+        click.echo(line)
+
+
 @main.group()
 def reference():
     """Import reference data: population aged 18-66 and a socio-economic index."""

@@ -40,6 +40,7 @@ FORM_ID_HEADER = "id"
 FORM_ANSWER_HEADER = "Svar"
 
 ZERO_CASES_NAME = "sdexl_ingen_sager"  # defined name of the zero-cases cell
+ZERO_CASES_LABEL = "Kommunen har ingen sager"  # start of its label: found by text in .xls/.ods returns
 ZERO_CASES_YES = "Ja"
 MULTI_MARK = "X"  # the mark in a multiple-choice category column
 MULTI_SEPARATOR = "; "  # how chosen categories are joined in data.csv

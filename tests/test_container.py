@@ -119,6 +119,21 @@ def test_a_zip_that_is_no_workbook_is_refused(tmp_path):
     assert codes(inspect(path)) == ["not-a-workbook"]
 
 
+def test_an_xlsb_is_named_as_such(tmp_path):
+    path = tmp_path / "svar.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.bin", b"\x83\x01")
+    result = inspect(path)
+    assert codes(result) == ["not-a-workbook"] and "(.xlsb)" in result.findings[0].fields["looks_like"]
+
+
+def test_broken_custom_properties_are_skipped_not_fatal(clean, tmp_path):
+    broken = h.with_member(clean, tmp_path / "brudt.xlsx", "docProps/custom.xml", b"<Properties><property")
+    result = inspect(broken)
+    assert result.readable and result.properties == {}  # the hidden sheet can still identify it
+
+
 def test_an_ods_is_recognised_by_its_mimetype_member(tmp_path):
     path = tmp_path / "svar.xlsx"  # the name does not matter
     with zipfile.ZipFile(path, "w") as zf:

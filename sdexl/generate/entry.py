@@ -94,7 +94,7 @@ def _write_title(ws: Worksheet, survey: Survey, kommune: Municipality, styles: S
 
 def _write_zero_cases(wb: Workbook, ws: Worksheet, survey: Survey, styles: Styles, zero_cases: bool) -> None:
     row, col = layout.ZERO_CASES_ROW, layout.ZERO_CASES_INPUT_COL
-    ws.write_string(row, layout.ZERO_CASES_LABEL_COL, f"Kommunen har ingen sager pr. {survey.reference_text}:", styles.bold)
+    ws.write_string(row, layout.ZERO_CASES_LABEL_COL, f"{layout.ZERO_CASES_LABEL} pr. {survey.reference_text}:", styles.bold)
     if zero_cases:
         ws.write_string(row, col, layout.ZERO_CASES_YES, styles.input)
     else:
@@ -244,9 +244,12 @@ def write_value(ws: Worksheet, row: int, col: int, q: Question, value: Any, styl
 
 
 def _print_setup(ws: Worksheet, kontrol_col: int) -> None:
+    # Too wide for one page: A3 landscape at 70 %, with the headers and the
+    # case number repeated on every page, prints legibly across pages.
     ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(layout.NUMBER_ROW, layout.ID_ROW)
+    ws.set_paper(8)  # A3
+    ws.set_print_scale(70)
+    ws.repeat_rows(layout.NUMBER_ROW, layout.LABEL_ROW)
+    ws.repeat_columns(layout.ROW_NUMBER_COL, layout.FIRST_QUESTION_COL)
     ws.set_header("&L&\"Calibri,Bold\"&A&R&D")
     ws.set_footer("&CSide &P af &N")

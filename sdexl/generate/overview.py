@@ -58,7 +58,9 @@ class OverviewWriter:
         chart.add_series({
             "categories": [sheet, first, LABEL_COL, last, LABEL_COL],
             "values": [sheet, first, VALUE_COL, last, VALUE_COL],
-            "data_labels": {"value": True},
+            "name": "Antal",
+            # No data labels: LibreOffice reads a label without explicit
+            # showCatName/showSerName as "show them", cluttering every bar.
             "fill": {"color": "#2E75B6"},
         })
         chart.set_title({"name": title, "name_font": {"size": 11}})
@@ -73,7 +75,7 @@ class OverviewWriter:
 
 def _setup(wb: Workbook, survey: Survey, kommune: Municipality, styles: Styles) -> OverviewWriter:
     ws = wb.add_worksheet(layout.OVERVIEW_SHEET)
-    ws.set_column(LABEL_COL, LABEL_COL, 58)
+    ws.set_column(LABEL_COL, LABEL_COL, 75)
     ws.set_column(VALUE_COL, SHARE_COL, 11)
     ws.set_column(KEY_COL, KEY_COL, 30, None, {"hidden": True})
     ws.hide_gridlines(2)
@@ -88,6 +90,9 @@ def _setup(wb: Workbook, survey: Survey, kommune: Municipality, styles: Styles) 
 
 def _finish(w: OverviewWriter) -> None:
     w.ws.protect(SHEET_PASSWORD, {"format_columns": True})
+    w.ws.set_landscape()
+    w.ws.set_paper(9)  # A4
+    w.ws.fit_to_pages(1, 0)  # tables and charts side by side on each page
 
 
 # --- case surveys --------------------------------------------------------------

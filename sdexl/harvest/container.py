@@ -198,7 +198,9 @@ def _inspect_open_zip(zf: zipfile.ZipFile, limits: Limits) -> Container:
         return Container(kind="zip", findings=[bomb])
     kind = _zip_kind(zf)
     if kind is None:
-        return _fatal("zip", "not-a-workbook", looks_like="et zip-arkiv eller et andet dokument")
+        xlsb = "xl/workbook.bin" in zf.namelist()
+        looks_like = "en binær Excel-projektmappe (.xlsb)" if xlsb else "et zip-arkiv eller et andet dokument"
+        return _fatal("zip", "not-a-workbook", looks_like=looks_like)
     if any(i.flag_bits & 0x1 for i in infos):
         return _fatal("encrypted", "encrypted")
     _verify_members(zf, infos)
@@ -291,7 +293,10 @@ def _read_properties(zf: zipfile.ZipFile, kind: str, limits: Limits) -> dict[str
         return {}
     if info.file_size > limits.max_metadata_part:
         return {}
-    root = SafeET.fromstring(zf.read(info), forbid_dtd=True)
+    try:
+        root = SafeET.fromstring(zf.read(info), forbid_dtd=True)
+    except (SafeET.ParseError, DefusedXmlException):  # broken properties: the hidden sheet may still tell
+        return {}
     return _ods_properties(root) if kind == "ods" else _ooxml_properties(root)
 
 

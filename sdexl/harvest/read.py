@@ -29,7 +29,6 @@ from sdexl.survey.model import Question, Survey
 
 HEADER_SCAN_ROWS = 30  # the id row, header row and zero-cases label are searched this far down
 NEAR_MISS_ACCEPT = 0.85  # a header this close to a question's header is read as that question
-ZERO_CASES_LABEL = "Kommunen har ingen sager"  # the start of the label the generator writes
 NEAR_MISS_HINT = 0.6  # ... this close only gives a "did you mean" on the missing column
 ZIP_FORMATS = {".xlsx", ".xlsm"}
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -341,7 +340,7 @@ def _zero_cases_cell(path: Path, sheet: str, grid: Grid, errors) -> Cell | None:
 
 def _zero_cases_by_label(grid: Grid, errors) -> Cell | None:
     """.xls/.ods keep no defined names we can read: the input sits as far right of its label as in the template."""
-    label = values.fold(ZERO_CASES_LABEL)
+    label = values.fold(layout.ZERO_CASES_LABEL)
     offset = layout.ZERO_CASES_INPUT_COL - layout.ZERO_CASES_LABEL_COL
     for r in range(min(HEADER_SCAN_ROWS, len(grid))):
         for c in range(len(grid[r])):
