@@ -179,7 +179,7 @@ def init_workspace(path: Path | str) -> Workspace:
     config_file = root / CONFIG_NAME
     if not config_file.exists():
         config_file.write_text(DEFAULT_CONFIG, encoding="utf-8")
-    for source in builtin_templates().glob("*.yaml"):
+    for source in [*builtin_templates().glob("*.yaml"), *builtin_templates().glob("*.json")]:
         target = root / "templates" / source.name
         if not target.exists():
             shutil.copyfile(source, target)

@@ -144,7 +144,11 @@ def _write_feedback_sheet(wb, survey: Survey, styles: Styles, problems: list[Pro
         ws.write_string(row, 3, layout.cell_ref(*cell) if cell else "")
         ws.write_string(row, 4, p.original_cell or "")
         ws.write_string(row, 5, p.message, styles.wrap)
+        # LibreOffice does not grow rows for wrapped text on load: size them here.
+        ws.set_row(row, 15 * (len(p.message) // 100 + 1))
     for col, width in enumerate((5, 8, 10, 8, 14, 110)):
         ws.set_column(col, col, width)
     ws.protect(SHEET_PASSWORD, {"format_columns": True, "format_rows": True})
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
     ws.activate()

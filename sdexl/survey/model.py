@@ -172,7 +172,7 @@ class Survey(_Strict):
     purpose: str
     definition: str  # the 2 mio. kr. definition, in Danish
     instructions: list[str] = Field(default_factory=list)
-    entry_sheet: str = Field(max_length=31)  # "Sager" or "Skema"
+    entry_sheet: str = Field(min_length=1)  # "Sager" or "Skema"; Excel limits in check.py
     max_rows: int = Field(default=300, ge=1, le=5000)
     questions: list[Question]
     rules: list[Rule] = Field(default_factory=list)
