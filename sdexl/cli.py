@@ -294,7 +294,7 @@ def demo(directory, seed):
     """
     from sdexl.demo import run_demo
 
-    result = run_demo(Path(directory) if directory else None, progress=True, seed=seed)
+    result = run_demo(Path(directory) if directory else None, progress=True, seed=seed, say=click.echo)
     for line in result.lines():
         click.echo(line)
 

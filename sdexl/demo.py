@@ -25,6 +25,7 @@ import random
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -106,6 +107,7 @@ class DemoResult:
     libreoffice: bool = False
     cases: dict[str, int] = field(default_factory=dict)  # survey -> cases in the synthetic returns
     temporary: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # step -> seconds
 
     def lines(self) -> list[str]:
         out = [
@@ -190,29 +192,43 @@ def run_demo(
     seed: int = DEFAULT_SEED,
     soffice: str | None = "auto",
     workers: int | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """Run the whole demo in ``directory`` (a new temporary folder when None).
 
     ``soffice``: the LibreOffice binary for the resaved file; "auto" finds it on
-    PATH, None skips that step (with a note).
+    PATH, None skips that step (with a note). ``say`` gets one line saying
+    where the workspace is, before the work starts.
     """
     temporary = directory is None
     root = Path(tempfile.mkdtemp(prefix="sdexl-demo-")) if temporary else Path(directory).resolve()
     _check_empty(root)
+    if say:
+        kind = "a temporary folder" if temporary else "the folder you gave"
+        say(f"sdexl demo: a workspace with SYNTHETIC (made-up) data in {root} ({kind}).")
     root.mkdir(parents=True, exist_ok=True)
     (root / CONFIG_NAME).write_text(DEMO_CONFIG, encoding="utf-8")
     ws = init_workspace(root)
     plan = make_plan(seed)
     write_population(ws, plan.population)
     notes: list[str] = []
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[step] = round(now - clock, 2)
+        clock = now
 
     from sdexl.generate.run import generate_all
 
     for survey_id in SURVEYS:
         generate_all(ws, survey_id, progress=progress, workers=workers)
+    lap("generate")
 
     soffice_bin = (shutil.which("soffice") or shutil.which("libreoffice")) if soffice == "auto" else soffice
-    used_libreoffice = write_returns(ws, plan, seed, progress, soffice_bin, notes, workers)
+    used_libreoffice = write_returns(ws, plan, seed, progress, soffice_bin, notes, workers, lap)
 
     from sdexl.harvest.intake import discover
     from sdexl.harvest.run import harvest, rebuild_outputs
@@ -220,8 +236,10 @@ def run_demo(
     files = discover(ws)
     with progress_bar(len(files), "Høster (syntetiske svar)", enabled=progress) as advance:
         result = harvest(ws, files, on_file=lambda entry: advance(Path(entry.file).name))
+    lap("harvest")
     notes += result.notes
     built = rebuild_outputs(ws, result.touched)
+    lap("build")
     notes += [n for n in built if not n.startswith("Rebuilt outputs")]
 
     verdicts = Counter(f.verdict for f in result.files)
@@ -237,6 +255,7 @@ def run_demo(
         {"sde-2022": sum(plan.cases_2022[c] for c in plan.cases_2022 if c not in plan.silent_2022),
          "sde-2024": sum(plan.cases_2024[c] for c in plan.cases_2024 if c not in plan.silent_2024)},
         temporary,
+        timings,
     )
     _write_readme(ws, demo, plan)
     return demo
@@ -299,7 +318,7 @@ class _Job:
 
 
 def write_returns(ws: Workspace, plan: Plan, seed: int, progress: bool, soffice: str | None, notes: list[str],
-                  workers: int | None = None) -> bool:
+                  workers: int | None = None, lap: Callable[[str], None] = lambda step: None) -> bool:
     """Every synthetic return in incoming/, with received times (mtimes) in a realistic order."""
     issued = _issued(ws)
     surveys = {s: ws.survey(s) for s in SURVEYS}
@@ -323,8 +342,10 @@ def write_returns(ws: Workspace, plan: Plan, seed: int, progress: bool, soffice:
     with progress_bar(len(jobs), "Skriver syntetiske svar", enabled=progress) as advance:
         for job in _write_all(ws, surveys, jobs, workers):
             advance(job.kommune.name)
+    lap("returns")
     used = _place(ws, plan, surveys, staging, soffice, notes)
     shutil.rmtree(staging, ignore_errors=True)
+    lap("mistakes")
     return used
 
 

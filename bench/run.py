@@ -1,0 +1,516 @@
+"""sdexl benchmark: generation, harvest and start-up on SYNTHETIC returns, against the plain alternatives.
+
+    python bench/run.py                   # the full run (98 files, then 1,000 and 10,000), writes bench/results.*
+    python bench/run.py --quick           # 98 files, scale run at 200 and 1,000 files
+    python bench/run.py --files 3 --no-scale --out /tmp/b   # a smoke test (the unit test does this)
+
+Every measured step runs as its own subprocess; its wall time is measured with
+time.perf_counter around the subprocess and its peak memory is the ru_maxrss
+that os.wait4 reports for that child (the per-child form of
+RUSAGE_CHILDREN, which includes the child's own children, e.g. the harvest's
+per-file parse processes and generate's worker processes).
+
+All data is SYNTHETIC (sdexl.synthetic and the demo's made-up population).
+See bench/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import importlib.metadata
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+import zlib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from sdexl import layout  # noqa: E402
+from sdexl.demo import _Job, _write_all, make_plan, write_population  # noqa: E402
+from sdexl.generate.workbook import Prefill  # noqa: E402
+from sdexl.reference import by_code  # noqa: E402
+from sdexl.synthetic import case_answers  # noqa: E402
+from sdexl.workspace import init_workspace, open_workspace  # noqa: E402
+
+SURVEY = "sde-2022"
+PY = sys.executable
+TARGETS = {
+    "harvest_vs_pandas_speedup_min": 5.0,
+    "harvest_vs_calamine_ratio_max": 1.5,
+    "generate_98_seconds_max": 5.0,
+    "reharvest_seconds_max": 1.0,
+    "help_seconds_max": 0.3,
+    "peak_memory_mb_max": 500.0,
+}
+
+PANDAS_SCRIPT = """
+import sys, pandas as pd
+from pathlib import Path
+files = sorted(Path(sys.argv[1]).rglob("*.xlsx"))
+df = pd.concat([pd.read_excel(f, sheet_name="Sager", header={header}) for f in files])
+print(len(df))
+"""
+
+CALAMINE_SCRIPT = """
+import sys
+from pathlib import Path
+from python_calamine import CalamineWorkbook
+n = 0
+for f in sorted(Path(sys.argv[1]).rglob("*.xlsx")):
+    n += len(CalamineWorkbook.from_path(str(f)).get_sheet_by_name("Sager").to_python())
+print(n)
+"""
+
+HARVEST_ONLY_SCRIPT = """
+import sys
+from sdexl.workspace import open_workspace
+from sdexl.harvest.run import harvest
+result = harvest(open_workspace(sys.argv[1]))
+print(len(result.files))
+"""
+
+FLOOR_SCRIPT = """
+import json, sys, time
+from sdexl.generate import fastsheet
+from sdexl.generate.run import generate_all
+from sdexl.workspace import open_workspace
+spent = []
+original = fastsheet.Workbook.close
+def timed_close(self):
+    t = time.perf_counter()
+    try:
+        return original(self)
+    finally:
+        spent.append(time.perf_counter() - t)
+fastsheet.Workbook.close = timed_close
+t = time.perf_counter()
+from sdexl.reference import municipalities
+codes = sorted((m.code for m in municipalities()), key=int)[: int(sys.argv[3])]
+generate_all(open_workspace(sys.argv[1]), sys.argv[2], codes, workers=1)
+print(json.dumps({"serial_seconds": time.perf_counter() - t, "close_seconds": sum(spent), "workbooks": len(spent)}))
+"""
+
+
+# --- measuring ------------------------------------------------------------------------------------
+
+
+def measure(args: list[str], cwd: Path | None = None, log: Path | None = None) -> dict:
+    """Run ``args`` as a subprocess: wall seconds, peak RSS (MB) of it and its children, stdout."""
+    out = tempfile.TemporaryFile()
+    err = open(log, "ab") if log else tempfile.TemporaryFile()  # noqa: SIM115 - closed below
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONWARNINGS="ignore")
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=out, stderr=err, cwd=cwd, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err.close()
+    out.seek(0)
+    stdout = out.read().decode("utf-8", "replace")
+    out.close()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:4])} ... failed with exit status {proc.returncode}: {stdout[-500:]}")
+    return {"seconds": round(wall, 3), "peak_mb": round(usage.ru_maxrss / 1024, 1), "stdout": stdout.strip()}
+
+
+def sdexl_cmd(*args: str) -> list[str]:
+    return [PY, "-m", "sdexl", *args]
+
+
+def step(name: str, figures: dict, result: dict) -> dict:
+    figures[name] = {k: v for k, v in result.items() if k != "stdout"}
+    print(f"  {name:<34} {result['seconds']:>8.2f} s {result['peak_mb']:>8.1f} MB", flush=True)
+    return result
+
+
+# --- synthetic returns ----------------------------------------------------------------------------
+
+
+def make_workspace(root: Path, n_files: int, seed: int) -> tuple[Path, int]:
+    """A workspace with sde-2022 generated for all 98 and ``n_files`` synthetic returns in incoming/."""
+    ws = init_workspace(root)
+    plan = make_plan(seed)
+    write_population(ws, plan.population)
+    subprocess.run(sdexl_cmd("-w", str(root), "generate", SURVEY, *kommune_args(n_files)), check=True,
+                   capture_output=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    return root, write_returns(ws, plan, seed, n_files)
+
+
+def kommune_args(n_files: int) -> list[str]:
+    """``-k`` options for the first ``n_files`` municipalities (none: all 98)."""
+    if n_files >= 98:
+        return []
+    return [arg for code in sorted(by_code(), key=int)[:n_files] for arg in ("-k", code)]
+
+
+def write_returns(ws, plan, seed: int, n_files: int) -> int:
+    issued = _issued_2022(ws)
+    survey = ws.survey(SURVEY)
+    codes = sorted(by_code(), key=int)[:n_files]
+    jobs = []
+    for code in codes:
+        kommune = by_code()[code]
+        rng = random.Random(f"{seed}-bench-{code}")
+        n = max(plan.cases_2022[code], 0)
+        rows = [case_answers(survey, rng, i + 1) for i in range(n)]
+        jobs.append(_Job(ws.incoming / SURVEY / f"{kommune.file_stem}.xlsx", SURVEY, kommune, issued[code],
+                         Prefill(rows=rows, zero_cases=not rows)))
+    for _ in _write_all(ws, {SURVEY: survey}, jobs, None):
+        pass
+    return sum(len(j.prefill.rows) for j in jobs)
+
+
+def _issued_2022(ws) -> dict:
+    from sdexl import ledger
+    from sdexl.generate.metadata import Metadata
+
+    with ledger.opened(ws.ledger_path) as conn:
+        return {
+            i.kommunekode: Metadata(i.survey_id, i.survey_version, i.kommunekode, by_code()[i.kommunekode].name,
+                                    i.token, i.tool_version, i.generated_at)
+            for i in ledger.issued_for(conn, SURVEY)
+        }
+
+
+# --- many distinct files, fast: patch one string in a stored member, fix the CRCs ---------------
+
+PLACEHOLDER = b"S-0001"  # the first case's Sag nr.; each copy gets "B" + 5 digits instead
+
+
+class Template:
+    """A returned workbook rewritten with xl/sharedStrings.xml stored, so one string can be patched in place."""
+
+    def __init__(self, path: Path):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
+            for item in src.infolist():
+                data = src.read(item.filename)
+                stored = item.filename == "xl/sharedStrings.xml"
+                dst.writestr(item.filename, data, compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
+        self.data = bytearray(buffer.getvalue())
+        with zipfile.ZipFile(io.BytesIO(bytes(self.data))) as zf:
+            info = zf.getinfo("xl/sharedStrings.xml")
+        name_len, extra_len = struct.unpack("<HH", self.data[info.header_offset + 26 : info.header_offset + 30])
+        self.member_start = info.header_offset + 30 + name_len + extra_len
+        self.member_end = self.member_start + info.compress_size
+        self.local_crc = info.header_offset + 14
+        self.central_crc = self._central_crc_offset(b"xl/sharedStrings.xml")
+        self.at = bytes(self.data).index(PLACEHOLDER, self.member_start, self.member_end)
+
+    def _central_crc_offset(self, name: bytes) -> int:
+        eocd = bytes(self.data).rindex(b"PK\x05\x06")
+        count, _, offset = struct.unpack("<HII", self.data[eocd + 10 : eocd + 20])
+        pos = offset
+        for _ in range(count):
+            n, m, k = struct.unpack("<HHH", self.data[pos + 28 : pos + 34])
+            if bytes(self.data[pos + 46 : pos + 46 + n]) == name:
+                return pos + 16
+            pos += 46 + n + m + k
+        raise ValueError("member not in the central directory")
+
+    def copy(self, number: int) -> bytes:
+        self.data[self.at : self.at + len(PLACEHOLDER)] = f"B{number:05d}".encode()
+        crc = struct.pack("<I", zlib.crc32(self.data[self.member_start : self.member_end]))
+        self.data[self.local_crc : self.local_crc + 4] = crc
+        self.data[self.central_crc : self.central_crc + 4] = crc
+        return bytes(self.data)
+
+
+def make_scale_files(source_incoming: Path, target: Path, n: int) -> None:
+    """``n`` distinct returns (unique bytes), cycling through the municipalities' returns."""
+    templates = [Template(p) for p in sorted(source_incoming.rglob("*.xlsx")) if _has_cases(p)]
+    target.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        template = templates[i % len(templates)]
+        (target / f"{i:05d}.xlsx").write_bytes(template.copy(i))
+
+
+def _has_cases(path: Path) -> bool:
+    with zipfile.ZipFile(path) as zf:
+        return PLACEHOLDER in zf.read("xl/sharedStrings.xml")
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    mem = next((int(line.split()[1]) // 1024 for line in _read("/proc/meminfo").splitlines()
+                if line.startswith("MemTotal")), None)
+    versions = {}
+    for name in ("sdexl", "xlsxwriter", "python-calamine", "openpyxl", "pandas", "pydantic", "click", "rich"):
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_mb": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "libraries": versions,
+        "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def copy_workspace(base: Path, target: Path) -> Path:
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(base, target, symlinks=True)
+    return target
+
+
+def profile_harvest(ws_root: Path, top: int = 15) -> str:
+    """cProfile of the library harvest in one process (isolation off, so the parse is seen too)."""
+    from sdexl.harvest.run import Options, harvest, rebuild_outputs
+
+    ws = open_workspace(ws_root)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    result = harvest(ws, options=Options(isolate=False))
+    rebuild_outputs(ws, result.touched)
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(top)
+    lines = [line for line in text.getvalue().splitlines() if line.strip()]
+    return "\n".join(lines[-(top + 1):])
+
+
+def run(args: argparse.Namespace) -> dict:
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="sdexl-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "bench.log"
+    figures: dict = {}
+    results = {"machine": machine(), "files": args.files, "figures": figures, "targets": TARGETS, "scale": []}
+    print(f"sdexl benchmark (SYNTHETIC data) in {work}", flush=True)
+
+    base = work / "base"
+    shutil.rmtree(base, ignore_errors=True)
+    _, cases = make_workspace(base, args.files, args.seed)
+    results["cases"] = cases
+    incoming = base / "incoming"
+    print(f"  {args.files} synthetic returns, {cases} cases", flush=True)
+
+    # start-up
+    runs = [measure(sdexl_cmd("--help"))["seconds"] for _ in range(args.help_runs)]
+    figures["help"] = {"seconds": round(statistics.median(runs), 3), "runs": runs,
+                       "peak_mb": measure(sdexl_cmd("--help"))["peak_mb"]}
+    print(f"  {'sdexl --help (median)':<34} {figures['help']['seconds']:>8.2f} s", flush=True)
+    startup = measure([PY, "-c", "pass"])
+    figures["python_startup"] = {k: v for k, v in startup.items() if k != "stdout"}
+
+    # generation of all 98 workbooks
+    gen = copy_workspace(base, work / "gen")
+    shutil.rmtree(gen / ".sdexl", ignore_errors=True)
+    shutil.rmtree(gen / "outgoing", ignore_errors=True)
+    step("generate_98", figures, measure(sdexl_cmd("-w", str(gen), "generate", SURVEY, *kommune_args(args.files)), log=log))
+    floor_ws = copy_workspace(base, work / "floor")
+    shutil.rmtree(floor_ws / "outgoing", ignore_errors=True)
+    shutil.rmtree(floor_ws / ".sdexl", ignore_errors=True)
+    floor = measure([PY, "-c", FLOOR_SCRIPT, str(floor_ws), SURVEY, str(args.files)], log=log)
+    detail = json.loads(floor["stdout"].splitlines()[-1])
+    workers = min(os.cpu_count() or 1, args.files)
+    figures["generate_xlsxwriter_floor"] = {
+        "seconds": round(detail["close_seconds"] / workers, 3),
+        "close_seconds_serial": round(detail["close_seconds"], 3),
+        "generate_seconds_serial": round(detail["serial_seconds"], 3),
+        "workers": workers,
+        "workbooks": detail["workbooks"],
+    }
+    print(f"  {'xlsxwriter floor (close, /workers)':<34} {figures['generate_xlsxwriter_floor']['seconds']:>8.2f} s",
+          flush=True)
+
+    # harvest against the alternatives, on the same files
+    first = copy_workspace(base, work / "harvest")
+    step("harvest", figures, measure(sdexl_cmd("-w", str(first), "harvest"), log=log))
+    step("reharvest_nothing_new", figures, measure(sdexl_cmd("-w", str(first), "harvest"), log=log))
+    only = copy_workspace(base, work / "harvest_only")
+    step("harvest_library_no_outputs", figures, measure([PY, "-c", HARVEST_ONLY_SCRIPT, str(only)], log=log))
+    build = measure(sdexl_cmd("-w", str(only), "build", SURVEY), log=log)
+    step("build_outputs", figures, build)
+    step("pandas_read_excel", figures,
+         measure([PY, "-c", PANDAS_SCRIPT.format(header=layout.ID_ROW), str(incoming)], log=log))
+    step("calamine_floor", figures, measure([PY, "-c", CALAMINE_SCRIPT, str(incoming)], log=log))
+    shutil.rmtree(work / "harvest_only", ignore_errors=True)
+
+    if args.profile:
+        prof = copy_workspace(base, work / "profile")
+        results["profile_top"] = profile_harvest(prof)
+        shutil.rmtree(prof, ignore_errors=True)
+
+    # scale
+    for n in args.scale:
+        ws = copy_workspace(base, work / f"scale_{n}")
+        shutil.rmtree(ws / "incoming")
+        t = time.perf_counter()
+        make_scale_files(incoming, ws / "incoming" / SURVEY, n)
+        made = time.perf_counter() - t
+        print(f"  scale: {n} distinct files made in {made:.1f} s", flush=True)
+        res = measure(sdexl_cmd("-w", str(ws), "harvest"), log=log)
+        entry = {"files": n, "seconds": res["seconds"], "peak_mb": res["peak_mb"],
+                 "per_file_ms": round(1000 * res["seconds"] / n, 1), "make_files_seconds": round(made, 1)}
+        results["scale"].append(entry)
+        print(f"  {'harvest ' + str(n) + ' files':<34} {res['seconds']:>8.2f} s {res['peak_mb']:>8.1f} MB", flush=True)
+        shutil.rmtree(ws, ignore_errors=True)
+
+    results["ratios"] = ratios(results)
+    results["verdicts"] = verdicts(results)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def ratios(results: dict) -> dict:
+    f = results["figures"]
+    harvest, lib = f["harvest"]["seconds"], f["harvest_library_no_outputs"]["seconds"]
+    startup = f["help"]["seconds"]
+    return {
+        "pandas_over_harvest": round(f["pandas_read_excel"]["seconds"] / harvest, 2),
+        "pandas_over_harvest_library": round(f["pandas_read_excel"]["seconds"] / lib, 2),
+        "harvest_over_calamine": round(harvest / f["calamine_floor"]["seconds"], 2),
+        "harvest_library_over_calamine": round(lib / f["calamine_floor"]["seconds"], 2),
+        "harvest_library_minus_startup_over_calamine": round(max(lib - startup, 0) / f["calamine_floor"]["seconds"], 2),
+        "generate_over_xlsxwriter_floor": round(f["generate_98"]["seconds"] / f["generate_xlsxwriter_floor"]["seconds"], 2),
+    }
+
+
+def verdicts(results: dict) -> dict:
+    f, r = results["figures"], results["ratios"]
+    peaks = [v["peak_mb"] for v in f.values() if isinstance(v, dict) and "peak_mb" in v]
+    peaks += [s["peak_mb"] for s in results["scale"]]
+    out = {
+        "harvest_5x_faster_than_pandas": r["pandas_over_harvest"] >= TARGETS["harvest_vs_pandas_speedup_min"],
+        "harvest_within_1_5x_calamine_plus_startup":
+            f["harvest"]["seconds"] <= TARGETS["harvest_vs_calamine_ratio_max"] * f["calamine_floor"]["seconds"]
+            + f["help"]["seconds"],
+        "generate_98_within_5s": f["generate_98"]["seconds"] <= TARGETS["generate_98_seconds_max"],
+        "reharvest_within_1s": f["reharvest_nothing_new"]["seconds"] <= TARGETS["reharvest_seconds_max"],
+        "help_within_0_3s": f["help"]["seconds"] <= TARGETS["help_seconds_max"],
+        "peak_memory_within_500mb": max(peaks) <= TARGETS["peak_memory_mb_max"],
+    }
+    if len(results["scale"]) >= 2:
+        a, b = results["scale"][0], results["scale"][-1]
+        out["linear_growth"] = b["per_file_ms"] <= 1.5 * a["per_file_ms"]
+    return out
+
+
+# --- reporting -------------------------------------------------------------------------------------
+
+
+def write_results(results: dict, out_dir: Path) -> tuple[Path, Path]:
+    json_path, md_path = out_dir / "results.json", out_dir / "results.md"
+    json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    md_path.write_text(markdown(results), encoding="utf-8")
+    return json_path, md_path
+
+
+def markdown(results: dict) -> str:
+    m, f, r, v = results["machine"], results["figures"], results["ratios"], results["verdicts"]
+    ok = {True: "met", False: "MISSED"}
+    lines = [
+        "# sdexl benchmark results (SYNTHETIC data)",
+        "",
+        f"Run {m['date']} with `python bench/run.py` ({results['files']} synthetic returns of sde-2022, "
+        f"{results['cases']} cases). How each figure is measured: bench/README.md.",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_mb']} MB RAM, {m['os']}, Python {m['python']}; "
+        + ", ".join(f"{k} {val}" for k, val in m["libraries"].items())
+        + f". Load average at start: {m['load_average_at_start']}.",
+        "",
+        "| Step | Seconds | Peak MB |",
+        "|---|---:|---:|",
+    ]
+    names = {
+        "help": "`sdexl --help` (median)",
+        "python_startup": "bare `python -c pass`",
+        "generate_98": "`sdexl generate` (98 workbooks)",
+        "generate_xlsxwriter_floor": "xlsxwriter floor for the same 98 workbooks",
+        "harvest": "`sdexl harvest` end to end (with master build)",
+        "reharvest_nothing_new": "`sdexl harvest` again, nothing new",
+        "harvest_library_no_outputs": "harvest only (library, no master build)",
+        "build_outputs": "`sdexl build` (master.xlsx, data.csv, parquet)",
+        "pandas_read_excel": "pandas `read_excel` script (openpyxl)",
+        "calamine_floor": "python-calamine parse (floor)",
+    }
+    for key, label in names.items():
+        if key in f:
+            peak = f[key].get("peak_mb", "")
+            lines.append(f"| {label} | {f[key]['seconds']:.2f} | {peak} |")
+    lines += ["", "Ratios:", ""]
+    lines += [f"- {k}: {val}" for k, val in r.items()]
+    if results["scale"]:
+        lines += ["", "Scale (`sdexl harvest` on N distinct files, incl. master build):", "",
+                  "| Files | Seconds | ms per file | Peak MB |", "|---:|---:|---:|---:|"]
+        lines += [f"| {s['files']} | {s['seconds']:.1f} | {s['per_file_ms']} | {s['peak_mb']} |" for s in results["scale"]]
+    lines += ["", "Targets:", ""]
+    lines += [f"- {k}: **{ok[val]}**" for k, val in v.items()]
+    if results.get("analysis"):
+        lines += ["", "## Where targets are missed, by how much and why", "", results["analysis"]]
+    if results.get("profile_top"):
+        lines += ["", "## cProfile of one harvest + build (in one process, isolation off)", "", "```",
+                  results["profile_top"], "```"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=98, help="returns to harvest (1-98; default 98)")
+    parser.add_argument("--quick", action="store_true", help="scale run at 200 and 1,000 files instead of 1,000 and 10,000")
+    parser.add_argument("--no-scale", action="store_true", help="skip the scale run")
+    parser.add_argument("--scale", type=int, nargs="+", dest="scale_sizes", help="file counts for the scale run")
+    parser.add_argument("--no-profile", dest="profile", action="store_false", help="skip the cProfile run")
+    parser.add_argument("--out", default=str(REPO / "bench"), help="where results.json and results.md go")
+    parser.add_argument("--workdir", help="scratch folder (default: a temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--help-runs", type=int, default=7)
+    parser.add_argument("--analysis", help="a text file with the explanation of missed targets, put in results.md")
+    parser.add_argument("--render", action="store_true",
+                        help="only rewrite results.md from results.json in --out (with --analysis)")
+    args = parser.parse_args(argv)
+    if args.render:
+        results = json.loads((Path(args.out) / "results.json").read_text(encoding="utf-8"))
+        if args.analysis:
+            results["analysis"] = Path(args.analysis).read_text(encoding="utf-8").strip()
+        print("Wrote", *write_results(results, Path(args.out)))
+        return 0
+    args.files = max(1, min(98, args.files))
+    args.scale = [] if args.no_scale else (args.scale_sizes or ([200, 1000] if args.quick else [1000, 10000]))
+    results = run(args)
+    if args.analysis:
+        results["analysis"] = Path(args.analysis).read_text(encoding="utf-8").strip()
+    json_path, md_path = write_results(results, Path(args.out))
+    print("Ratios: " + ", ".join(f"{k} {v}" for k, v in results["ratios"].items()))
+    print("Targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in results["verdicts"].items()))
+    print(f"Wrote {json_path} and {md_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
