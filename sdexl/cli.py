@@ -7,6 +7,7 @@ sentence here; a traceback is shown only with ``--debug``.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -37,12 +38,24 @@ class FriendlyGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
+        except BrokenPipeError:  # `sdexl status ... | head`: the reader is gone, so stop quietly
+            _quiet_stdout()
+            sys.exit(141)  # 128 + SIGPIPE, as a program killed by the signal
         except Exception as exc:  # noqa: BLE001 - the boundary of the program
             if ctx.obj is not None and getattr(ctx.obj, "debug", False):
                 raise
             click.echo(f"Error: {exc}", err=True)
             click.echo("Run again with --debug for the full traceback.", err=True)
             sys.exit(1)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not fail again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests capture stdout)
+        pass
 
 
 @click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -70,6 +70,7 @@ sender:
 rounds:
   sde-2022: {deadline: 2022-12-12}
   sde-2024: {deadline: 2024-12-09}
+synthetic: true   # every master and data set is marked SYNTETISKE DATA
 small_cell_threshold: 3
 """
 
@@ -234,7 +235,7 @@ def run_demo(
     from sdexl.harvest.run import harvest, rebuild_outputs
 
     files = discover(ws)
-    with progress_bar(len(files), "Høster (syntetiske svar)", enabled=progress) as advance:
+    with progress_bar(len(files), "Indlæser (syntetiske svar)", enabled=progress) as advance:
         result = harvest(ws, files, on_file=lambda entry: advance(Path(entry.file).name))
     lap("harvest")
     notes += result.notes

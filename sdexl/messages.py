@@ -16,8 +16,11 @@ Common fields:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
+
+from sdexl import privacy
 
 Severity = Literal["error", "warning", "info"]
 
@@ -58,6 +61,25 @@ CATALOGUE: dict[str, Message] = {
         "Filen er gemt som {format}. I dette format kan celler med formelfejl (fx #I/T) ikke skelnes fra tomme "
         "celler. Gem helst filen som Excel-projektmappe (.xlsx)."
     ),
+    "extra-entry-sheet": _w(
+        "Fanen {sheet} har samme kolonner som fanen {expected}; dens sager er læst med. Saml gerne alle sager på "
+        "fanen {expected}, så de ikke tælles to gange."
+    ),
+    "extra-entry-sheet-ignored": _e(
+        "Fanen {sheet} har samme kolonner som fanen {expected}, men der læses højst {limit} ekstra faner, så dens "
+        "sager er ikke læst. Saml alle sager på fanen {expected}, og send filen igen."
+    ),
+    "too-many-rows": _e(
+        "Fane {sheet}: der er udfyldt {count} rækker, men der læses højst {limit}. Rækkerne fra række {row} og "
+        "nedefter er ikke læst. Slet rækker, der ikke er sager, og send filen igen."
+    ),
+    "formula-in-answer": _w(
+        "{where}: svaret til {question} er en formel. Værdien, formlen viser, er læst; skriv gerne svaret som en "
+        "værdi i stedet for en formel."
+    ),
+    "more-issues": _i(
+        "Fane {sheet}: og {count} andre celler i kolonne {column} med samme slags problem som ovenfor."
+    ),
     # --- Intake: what came back and whose it is (harvest/container, identify, run) ---
     "not-a-workbook": _e(
         "Filen {file} er ikke et Excel-regneark, men ser ud til at være {looks_like}. Udfyld det udsendte "
@@ -88,15 +110,15 @@ CATALOGUE: dict[str, Message] = {
     ),
     "too-slow": _e(
         "Filen {file} kunne ikke læses inden for {seconds} sekunder og med den hukommelse, der er afsat, og er "
-        "ikke høstet. Gem regnearket igen som Excel-projektmappe (.xlsx), slet eventuelle tomme rækker og "
+        "ikke indlæst. Gem regnearket igen som Excel-projektmappe (.xlsx), slet eventuelle tomme rækker og "
         "kolonner med formatering langt nede i arket, og send det igen."
     ),
     "macro-file": _w(
-        "Filen {file} indeholder makroer. Makroerne er hverken kørt eller læst; kun de indtastede svar er høstet. "
+        "Filen {file} indeholder makroer. Makroerne er hverken kørt eller læst; kun de indtastede svar er indlæst. "
         "Send gerne filen som almindelig Excel-projektmappe (.xlsx) næste gang."
     ),
     "external-content": _w(
-        "Filen {file} indeholder {parts}. De er ikke åbnet; kun de værdier, der står i regnearket, er høstet. "
+        "Filen {file} indeholder {parts}. De er ikke åbnet; kun de værdier, der står i regnearket, er indlæst. "
         "Kontrollér, at alle svar er skrevet som værdier."
     ),
     "unidentified": _e(
@@ -127,11 +149,11 @@ CATALOGUE: dict[str, Message] = {
         "{kommune} (kommunekode {kommunekode}), så det er uklart, hvis svar det er. Brug det regneark, der blev "
         "sendt til jeres kommune, og send det igen."
     ),
-    "other-survey": _i("Filen {file} lå i mappen {folder}, men hører til undersøgelsen {survey} og er høstet dér."),
+    "other-survey": _i("Filen {file} lå i mappen {folder}, men hører til undersøgelsen {survey} og er indlæst dér."),
     "survey-version": _i(
         "Filen {file} er lavet til en tidligere udgave af skemaet. Svarene er læst efter spørgsmålenes id'er."
     ),
-    "duplicate": _i("Filen {file} er helt identisk med {original}, som allerede er modtaget, og er ikke høstet igen."),
+    "duplicate": _i("Filen {file} er helt identisk med {original}, som allerede er modtaget, og er ikke indlæst igen."),
     "superseded": _i("Filen {file} er erstattet af en nyere fil fra samme kommune: {newer}."),
     "ignored-file": _i("Filen {file} er en midlertidig fil eller en låsefil og er sprunget over."),
     # --- Finding the columns and rows ---------------------------------------
@@ -178,7 +200,7 @@ CATALOGUE: dict[str, Message] = {
     ),
     "category-normalised": _w(
         "{where}: '{value}' er læst som '{canonical}' i {question}. Vælg gerne svaret fra listen, så det staves "
-        "præcis som der."
+        "præcis som på listen."
     ),
     "multi-mark-normalised": _w(
         "{where}: '{value}' er læst som et X ved '{choice}' i {question}. Skriv X ud for de svarmuligheder, der passer."
@@ -235,6 +257,18 @@ CATALOGUE: dict[str, Message] = {
         "{where}: rækken har svar, men intet sagsnummer i {question}. Skriv kommunens eget sagsnummer eller et "
         "løbenummer."
     ),
+    "case-ref-is-cpr": _e(
+        "{where}: {header} ligner et CPR-nummer. Brug kommunens eget sagsnummer eller et løbenummer – aldrig "
+        "CPR-nummer eller navn."
+    ),
+    "case-ref-is-personal": _e(
+        "{where}: {header} indeholder borgerens navn eller fødselsdato. Brug kommunens eget sagsnummer eller et "
+        "løbenummer – aldrig CPR-nummer eller navn."
+    ),
+    "personal-in-text": _w(
+        "{where}: teksten i {question} indeholder borgerens navn eller fødselsdato fra samme række. Det er "
+        "fjernet og bliver ikke indsamlet. Skriv ikke navn eller fødselsdato i tekstfelterne."
+    ),
     "duplicate-case-ref": _e(
         "{where}: sagsnummeret '{value}' står også i række {others}. Hver borger skal have sit eget sagsnummer. "
         "Ret sagsnummeret, eller slet den dobbelte række."
@@ -259,7 +293,7 @@ CATALOGUE: dict[str, Message] = {
         "har, og lad ellers cellen stå tom."
     ),
     "zero-cases-with-rows": _e(
-        "{where}: kommunen har svaret Ja til 'Kommunen har ingen sager', men der er udfyldt {count} række(r) "
+        "{where}: kommunen har svaret Ja til 'Kommunen har ingen sager', men der er udfyldt {rows} "
         "med sager. Slet Ja, hvis kommunen har sager, eller slet rækkerne, hvis den ingen har."
     ),
     "empty-file": _e(
@@ -273,6 +307,86 @@ CATALOGUE: dict[str, Message] = {
     ),
 }
 
+# A short Danish explanation of each code, for lists of codes (the master's Kvalitet sheet).
+TITLES: dict[str, str] = {
+    "unreadable-file": "Filen kan ikke læses",
+    "entry-sheet-missing": "Fanen til svarene mangler",
+    "entry-sheet-renamed": "Fanen til svarene er omdøbt",
+    "formula-errors-unchecked": "Formelfejl kan ikke ses i dette filformat",
+    "not-a-workbook": "Filen er ikke et Excel-regneark",
+    "corrupt-file": "Filen er beskadiget",
+    "encrypted": "Filen er beskyttet med adgangskode",
+    "too-large": "Filen er for stor",
+    "zip-bomb": "Filen bliver unormalt stor, når den pakkes ud",
+    "xml-entities": "Filen indeholder XML-erklæringer (DTD)",
+    "too-slow": "Filen kunne ikke læses i tide",
+    "macro-file": "Filen indeholder makroer",
+    "external-content": "Filen indeholder eksternt indhold",
+    "unidentified": "Det kan ikke ses, hvilken kommune filen er fra",
+    "survey-unknown": "Det kan ikke ses, hvilken undersøgelse filen besvarer",
+    "identified-by-guide": "Kommunen er fundet ud fra fanen Vejledning",
+    "identified-by-filename": "Kommunen er fundet ud fra filnavnet",
+    "unknown-token": "Regnearkets id findes ikke blandt de udsendte",
+    "token-mismatch": "Regnearket blev sendt til en anden kommune",
+    "other-survey": "Filen hører til en anden undersøgelse",
+    "survey-version": "Filen er lavet til en tidligere udgave af skemaet",
+    "duplicate": "Filen er modtaget før",
+    "superseded": "Filen er erstattet af en nyere",
+    "ignored-file": "Midlertidig fil eller låsefil",
+    "id-row-missing": "Rækken med spørgsmålenes id'er mangler",
+    "header-near-miss": "Overskriften er ændret en smule",
+    "missing-question-column": "Kolonnen til et spørgsmål mangler",
+    "duplicate-column": "Kolonnen til et spørgsmål findes to gange",
+    "unknown-column": "Kolonne, der ikke hører til skemaet",
+    "form-id-column-missing": "Kolonnen med spørgsmålenes id'er mangler",
+    "answer-column-guessed": "Kolonnen Svar er fundet uden overskrift",
+    "missing-question-row": "Rækken med et spørgsmål mangler",
+    "duplicate-question-row": "Et spørgsmål står to gange",
+    "formula-error": "Cellen viser en formelfejl",
+    "not-a-category": "Svaret er ikke en af svarmulighederne",
+    "category-normalised": "Svaret er stavet anderledes end på listen",
+    "multi-mark-normalised": "Andet end X ved en svarmulighed",
+    "multi-mark-invalid": "Markeringen kan ikke læses som X",
+    "number-as-text": "Tallet er skrevet som tekst",
+    "not-a-number": "Svaret er ikke et tal",
+    "not-an-integer": "Svaret er ikke et helt tal",
+    "below-min": "Tallet er for lille",
+    "above-max": "Tallet er for stort",
+    "date-as-text": "Datoen er skrevet som tekst",
+    "date-from-number": "Datoen er skrevet som et tal",
+    "not-a-date": "Svaret kan ikke læses som en dato",
+    "personal-invalid": "Et personligt felt kan ikke læses",
+    "cpr-masked": "CPR-nummer fjernet",
+    "personal-in-text": "Navn eller fødselsdato fjernet fra en tekst",
+    "case-ref-is-personal": "Sagsnummeret indeholder navn eller fødselsdato",
+    "case-ref-is-cpr": "Sagsnummeret ligner et CPR-nummer",
+    "required-missing": "Et spørgsmål er ikke besvaret",
+    "irrelevant-answer": "Svar på et spørgsmål, der ikke skal besvares",
+    "other-text-without-other": "Uddybning uden svaret 'Andet'",
+    "row-without-answers": "Række uden svar",
+    "case-ref-missing": "Sagsnummer mangler",
+    "duplicate-case-ref": "Sagsnummeret står to gange",
+    "rule-sum-equals": "Tallene giver ikke den samlede sum",
+    "rule-at-most": "En del er større end helheden",
+    "rule-band-mismatch": "Beløbet ligger ikke i det valgte interval",
+    "zero-cases-normalised": "'Ingen sager' er læst som Ja",
+    "zero-cases-invalid": "'Ingen sager' kan ikke læses",
+    "zero-cases-with-rows": "'Ingen sager' er Ja, men der er sager",
+    "empty-file": "Filen er ikke udfyldt",
+    "empty-form": "Skemaet er ikke udfyldt",
+    "extra-entry-sheet": "En ekstra fane med sager er læst med",
+    "extra-entry-sheet-ignored": "En ekstra fane med sager er ikke læst",
+    "too-many-rows": "For mange udfyldte rækker",
+    "formula-in-answer": "Svaret er en formel",
+    "more-issues": "Flere celler med samme problem",
+}
+
+
+def title(code: str) -> str:
+    """The short Danish explanation of ``code`` (the code itself for a code from elsewhere)."""
+    return TITLES.get(code, code)
+
+
 # Fragments that templates are built from: still Danish, still in one place.
 PHRASES: dict[str, str] = {
     "where-cell": "Fane {sheet}, celle {cell}",
@@ -281,7 +395,9 @@ PHRASES: dict[str, str] = {
     "question-numbered": "spørgsmål {number} ({header})",
     "question-named": "feltet {header}",
     "questions-numbered": "spørgsmål {numbers}",
-    "did-you-mean": " Mente du {candidate}?",
+    "did-you-mean": " Mente I {candidate}?",
+    "where-moved": "{where} (celle {sent} i den fil, I sendte)",
+    "where-case-moved": "Fane {sheet}, celle {cell} (sag {case}; celle {sent} i den fil, I sendte)",
     "and": " og ",
 }
 
@@ -303,8 +419,12 @@ def severity(code: str) -> Severity:
 
 def render(code: str, **fields: object) -> str:
     """The Danish text for ``code``; ``where`` is derived from sheet/cell/case when not given."""
+    # No CPR-like number reaches any message, whatever field it came in.
+    fields = {key: privacy.mask_cpr(value) for key, value in fields.items()}
     fields.setdefault("where", where(fields.get("sheet"), fields.get("cell"), fields.get("case")))
     fields.setdefault("hint", "")
+    if isinstance(fields.get("count"), int):
+        fields.setdefault("rows", rows_text(fields["count"]))  # "1 række" / "2 rækker"
     return message(code).template.format_map(fields)
 
 
@@ -325,6 +445,33 @@ def question_ref(number: str | None, header: str) -> str:
 
 def did_you_mean(candidate: str | None) -> str:
     return PHRASES["did-you-mean"].format(candidate=candidate) if candidate else ""
+
+
+def rows_text(count: int) -> str:
+    """'1 række' or '2 rækker'."""
+    return f"{count} række" if count == 1 else f"{count} rækker"
+
+
+def relocate(text: str, sheet: object, cell: object, new_sheet: object, new_cell: object) -> str:
+    """``text`` with its location (the ``where`` it starts with) moved to ``new_sheet``/``new_cell``.
+
+    A feedback workbook lays the answers out in the template's places, so a
+    cell can move; the message then names the new cell and adds the old one
+    ("(celle E8 i den fil, I sendte)"). Unchanged when the cell did not move or
+    the text does not start with the old location.
+    """
+    if cell is None or new_cell is None or (str(cell) == str(new_cell) and str(sheet) == str(new_sheet)):
+        return text
+    pattern = re.escape(PHRASES["where-case"]).replace(re.escape("{sheet}"), re.escape(str(sheet)))
+    pattern = pattern.replace(re.escape("{cell}"), re.escape(str(cell))).replace(re.escape("{case}"), "(?P<case>.*?)")
+    found = re.match(pattern, text)
+    if found:
+        moved = PHRASES["where-case-moved"].format(sheet=new_sheet, cell=new_cell, case=found["case"], sent=cell)
+        return moved + text[found.end():]
+    old = where(sheet, cell)
+    if text.startswith(old):
+        return PHRASES["where-moved"].format(where=where(new_sheet, new_cell), sent=cell) + text[len(old):]
+    return text
 
 
 def join_and(items: list[str]) -> str:

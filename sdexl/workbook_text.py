@@ -9,6 +9,8 @@ from __future__ import annotations
 from sdexl import layout
 from sdexl.survey.model import Question, Survey
 
+DONT_KNOW = "Ved ikke"
+
 TYPE_HINTS = {
     "single": "Vælg ét svar på listen.",
     "multi": "Skriv X (eller vælg X på listen) ud for hver svarmulighed, der passer.",
@@ -50,7 +52,9 @@ def error_title(q: Question) -> str:
 def error_message(q: Question) -> str:
     name = question_name(q)
     if q.type == "single":
-        return f"{name}: vælg et af svarene på listen. Er du i tvivl, så vælg 'Ved ikke' hvis den findes, eller skriv i bemærkningerne."
+        if DONT_KNOW in q.labels:
+            return f"{name}: vælg et af svarene på listen. Er I i tvivl, så vælg '{DONT_KNOW}', eller skriv i Bemærkninger."
+        return f"{name}: vælg et af svarene på listen. Er I i tvivl, så skriv i Bemærkninger."
     if q.type == "multi":
         return f"{name}: skriv X ud for de svarmuligheder, der passer, og lad de andre stå tomme."
     if q.type in ("integer", "amount"):

@@ -55,6 +55,7 @@ class Config(BaseModel):
     sender: Contact = Field(default_factory=Contact)
     rounds: dict[str, RoundSettings] = Field(default_factory=dict)
     small_cell_threshold: int = Field(default=3, ge=1)  # counts below this are suppressed in published figures
+    synthetic: bool = False  # a demo workspace: every output is marked SYNTETISKE DATA
 
     def round(self, survey_id: str) -> RoundSettings:
         return self.rounds.get(survey_id, RoundSettings())

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pandas as pd
 
 from sdexl.analysis.suppress import HIDDEN, derived, suppress_small
-from sdexl.analysis.tables import analysis_items, by_kkr, distribution, number_summary, participants_by_kkr
+from sdexl.analysis.tables import (
+    DROPPED,
+    INCOMPLETE,
+    MISMATCH,
+    analysis_items,
+    by_kkr,
+    distribution,
+    number_summary,
+    participants_by_kkr,
+)
 from tests.synthetic_snapshots import aggregate_snapshot, survey
 
 
@@ -51,10 +60,36 @@ def test_band_distribution_sums_over_municipalities():
     item = next(i for i in analysis_items(snap.survey) if i.title.startswith("3."))
     dist = distribution(snap.records, item)
     rows = snap.records.to_dict("records")
-    expected = [sum(r[q.id] for r in rows if r[q.id] is not None) for q in item.questions]
+    complete = [r for r in rows if all(r[q.id] is not None for q in item.questions)]
+    expected = [sum(r[q.id] for r in complete) for q in item.questions]
     assert dist.counts == expected
     assert dist.base == sum(expected)
-    assert dist.respondents == len(rows)
+    assert dist.respondents == len(complete)
+    assert dist.excluded == ({INCOMPLETE: len(rows) - len(complete)} if len(rows) > len(complete) else {})
+
+
+def test_a_partly_invalid_or_inconsistent_band_set_is_left_out():
+    """København's 3a=-2 and 3b=2.5 were rejected on harvest: its other bands must not count either."""
+    item = next(i for i in analysis_items(survey("sde-2024")) if i.title.startswith("3."))
+    ids = [q.id for q in item.questions]
+    whole = item.whole
+    assert whole == "a02_over_2mio"
+
+    def row(code, bands, total):
+        return {"kommunekode": code, whole: total, **dict(zip(ids, bands, strict=True))}
+
+    frame = pd.DataFrame([
+        row("101", [None, None, 5, 0, 0, 0, 0], 7),  # two bands rejected
+        row("147", [1, 1, 0, 0, 0, 0, 0], 2),  # valid
+        row("151", [1, 1, 1, 0, 0, 0, 0], 9),  # does not sum to the whole
+        row("153", [None] * 7, 4),  # every band dropped (the harvest's sum rule failed)
+        row("155", [None] * 7, None),  # not answered
+        row("157", [0, 0, 0, 0, 0, 0, 3], None),  # whole rejected: bands complete, counted
+    ])
+    dist = distribution(frame, item)
+    assert dist.counts == [1, 1, 0, 0, 0, 0, 3]
+    assert (dist.base, dist.respondents, dist.missing) == (5, 2, 4)
+    assert dist.excluded == {INCOMPLETE: 1, MISMATCH: 1, DROPPED: 1}
 
 
 def test_number_summary():
@@ -76,3 +111,19 @@ def test_suppress_small():
     assert suppress_small(4, 5) == "<5"
     assert derived(0.5, 2, 10, threshold=3) == HIDDEN
     assert derived(0.5, 3, 10, threshold=3) == 0.5
+
+
+def test_secondary_suppression_leaves_no_single_hidden_cell_in_a_line():
+    from sdexl.analysis.suppress import secondary
+
+    # KKR counts and the national total: one KKR "<3" would follow from the total minus the others.
+    values = {"A": 2, "B": 7, "C": 5, "D": 0, "E": 9, "total": 23}
+    lines = [(["A", "B", "C", "D", "E"], "total")]
+    extra = secondary(values, lines, 3)
+    assert extra == {"C"}  # the next-smallest non-zero count
+    # A grid: rows add up to row totals, columns to column totals; repeat until stable.
+    grid = {(r, c): v for r, row in enumerate([[1, 4, 6], [5, 8, 9], [6, 12, 15]]) for c, v in enumerate(row)}
+    lines = [([(r, 0), (r, 1)], (r, 2)) for r in range(3)] + [([(0, c), (1, c)], (2, c)) for c in range(3)]
+    hidden = secondary(grid, lines, 3) | {(0, 0)}
+    for members, total in lines:
+        assert sum(k in hidden for k in [*members, total]) != 1

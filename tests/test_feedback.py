@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from sdexl import layout
+from sdexl import layout, messages
 from sdexl.generate.run import generate_all
 from sdexl.generate.workbook import FEEDBACK_SHEET
 from sdexl.harvest.feedback import feedback_path, write_feedback
@@ -114,7 +114,10 @@ def test_feedback_lists_every_issue_with_both_cells(ws, cases, tmp_path):
     assert out.parent == ws.output / "sde-2022" / "tilbagemelding" and out.name == "101_København.xlsx"
 
     listed = feedback_rows(out)
-    assert [r["Besked"] for r in listed] == [i.message for i in report.issues]
+    assert [r["Besked"] for r in listed] == [
+        messages.relocate(i.message, i.sheet, i.cell, survey.entry_sheet, r["Celle"] or None)
+        for i, r in zip(report.issues, listed, strict=True)
+    ]
     assert [r["Celle i jeres fil"] or None for r in listed] == [i.cell for i in report.issues]
     # The problem cells sit where the regenerated layout puts them: the case far
     # below is now the second row, the inserted column is gone.
@@ -125,6 +128,51 @@ def test_feedback_lists_every_issue_with_both_cells(ws, cases, tmp_path):
     missing = next(i for i in report.issues if i.code == "required-missing")
     assert by_code_cell[missing.cell] == layout.cell_ref(layout.FIRST_DATA_ROW + 1, cols["q02_alder"])
     assert metadata(out)["token"] == TOKEN
+
+
+def test_feedback_messages_name_the_cell_in_the_feedback_workbook(ws, cases, tmp_path):
+    """Rows and columns inserted in the returned file: the message names where the value is now."""
+    survey, blank = cases
+    path, _, _ = returned_with_problems(survey, blank, tmp_path)
+    report = read_file(path, survey, IDENT)
+    out = write_feedback(ws, survey, by_code()["101"], report, path, {"token": TOKEN})
+    notes = {ref: cell.comment.text for ref, cell in _commented(out, survey.entry_sheet)}
+    moved = 0
+    for issue, row in zip(report.issues, feedback_rows(out), strict=True):
+        if not row["Celle"]:
+            continue
+        new, old = row["Celle"], issue.cell
+        assert row["Besked"].startswith(messages.where(survey.entry_sheet, new))
+        assert row["Besked"] in notes[new]
+        if new != old:
+            moved += 1
+            assert f"celle {old} i den fil, I sendte" in row["Besked"]
+        else:
+            assert "i den fil, I sendte" not in row["Besked"]
+        if issue.severity == "error" and issue.value is not None and issue.code != "formula-error":
+            # an error is written back as typed: the named cell holds the offending value
+            assert str(cell_value(out, survey.entry_sheet, new)).strip() == issue.value.strip()
+    assert moved >= 2
+
+
+def _commented(path: Path, sheet: str):
+    wb = openpyxl.load_workbook(path)
+    return [(c.coordinate, c) for row in wb[sheet].iter_rows() for c in row if c.comment]
+
+
+def test_a_single_problem_is_asked_for_in_the_singular(ws, form, tmp_path):
+    from sdexl.generate.metadata import Metadata
+    from sdexl.generate.workbook import Prefill, Problem, write_workbook
+
+    survey, _ = form
+    meta = Metadata(survey_id=survey.id, survey_version="x", kommunekode="101", kommune="København",
+                    token=TOKEN, tool_version="0", generated_at="2026-01-01T00:00:00")
+    one = write_workbook(tmp_path / "one.xlsx", survey, by_code()["101"], meta, ws.config,
+                         prefill=Prefill(problems=[Problem("x")]))
+    two = write_workbook(tmp_path / "two.xlsx", survey, by_code()["101"], meta, ws.config,
+                         prefill=Prefill(problems=[Problem("x"), Problem("y")]))
+    assert "Ret venligst punktet herunder" in cell_value(one, FEEDBACK_SHEET, "A2")
+    assert "Ret venligst de 2 punkter herunder" in cell_value(two, FEEDBACK_SHEET, "A2")
 
 
 def test_feedback_is_prefilled_with_their_answers_including_personal_fields(ws, cases, tmp_path):
@@ -172,7 +220,10 @@ def test_an_aggregate_feedback_round_trip(ws, form, tmp_path):
     assert {i.code for i in report.errors} == {"not-a-number", "rule-sum-equals"}
     out = write_feedback(ws, survey, "101", report, returned, {"token": TOKEN})
     listed = feedback_rows(out)
-    assert [r["Besked"] for r in listed] == [i.message for i in report.issues]
+    assert [r["Besked"] for r in listed] == [
+        messages.relocate(i.message, i.sheet, i.cell, survey.entry_sheet, r["Celle"] or None)
+        for i, r in zip(report.issues, listed, strict=True)
+    ]
     rows = form_rows(survey, out)
     assert all(r["Celle"] for r in listed)
     assert cell_value(out, survey.entry_sheet, layout.cell_ref(rows["a03a_2_0_2_5"], layout.FORM_ANSWER_COL)) == "fem"
@@ -205,3 +256,28 @@ def test_feedback_needs_the_original_token(ws, cases, tmp_path):
     returned = fill_cases(blank, tmp_path / "t.xlsx", survey, [], zero="Ja")
     with pytest.raises(ValueError):
         write_feedback(ws, survey, "101", read_file(returned, survey, IDENT), returned, {})
+
+
+def test_wording_from_the_catalogue():
+    from sdexl import workbook_text
+
+    assert messages.did_you_mean("Kvinde") == messages.PHRASES["did-you-mean"].format(candidate="Kvinde")
+    assert "Mente I" in messages.did_you_mean("x")
+    assert messages.render("zero-cases-with-rows", sheet="Sager", cell="B3", count=1).count(messages.rows_text(1)) == 1
+    assert messages.rows_text(2) in messages.render("zero-cases-with-rows", sheet="Sager", cell="B3", count=2)
+    assert set(messages.TITLES) <= set(messages.CATALOGUE)
+    assert all(messages.title(code) for code in messages.CATALOGUE)
+    survey = init_workspace_survey()
+    singles = [q for q in survey.questions if q.type == "single"]
+    with_dont_know = [q for q in singles if workbook_text.DONT_KNOW in q.labels]
+    without = [q for q in singles if workbook_text.DONT_KNOW not in q.labels]
+    assert with_dont_know and without
+    assert all(workbook_text.DONT_KNOW in workbook_text.error_message(q) for q in with_dont_know)
+    assert not any(workbook_text.DONT_KNOW in workbook_text.error_message(q) for q in without)
+    assert all(len(workbook_text.error_message(q)) <= 255 for q in singles)
+
+
+def init_workspace_survey():
+    from sdexl.survey.load import load_survey
+
+    return load_survey(Path(__file__).parent.parent / "templates" / "sde-2022.yaml")

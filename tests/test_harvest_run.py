@@ -420,3 +420,72 @@ def test_an_xls_renamed_to_xlsx_is_read_as_what_it_is(workspace, lo_convert, tmp
     entry = harvest(workspace).files[-1]
     assert (entry.verdict, entry.kommunekode, entry.cases) == ("accepted", "147", 6)
     assert [i.severity for i in entry.issues] in ([], ["info"])  # the reader notes the .xls format
+
+
+# --- untouched templates, old feedback, workers ------------------------------------------------------
+
+
+def test_an_untouched_template_needs_correction_but_makes_no_participant(workspace):
+    from sdexl.harvest.status import status_from
+    from sdexl.ledger import connect
+
+    inc = workspace.incoming
+    blank = h.generated(workspace, "sde-2022", "101")
+    (inc / "sde-2022").mkdir(parents=True, exist_ok=True)
+    h.set_received(shutil.copyfile(blank, inc / "sde-2022" / "101_København.xlsx"), T0)
+    entry = by_name(harvest(workspace))["101_København.xlsx"]
+    assert entry.verdict == "needs_correction" and entry.cases == 0
+    issue(entry, "empty-file")
+    assert load_snapshot(workspace, "sde-2022").participants == []
+    conn = connect(workspace.ledger_path)
+    try:
+        rows = {r.kommunekode: r for r in status_from(conn, "sde-2022")}
+    finally:
+        conn.close()
+    assert rows["101"].status == "needs_correction"
+
+
+def test_old_feedback_is_moved_aside_when_a_clean_return_follows(workspace, tmp_path):
+    inc = workspace.incoming
+    macro = h.as_xlsm(h.filled_form(workspace, "153", tmp_path / "153.xlsx"), inc / "153_Brøndby.xlsm")
+    h.set_received(macro, T0)  # a macro warning: feedback
+    first = by_name(harvest(workspace))["153_Brøndby.xlsm"]
+    assert first.feedback is not None and first.feedback.exists()
+    h.set_received(h.filled_form(workspace, "153", inc / "153_Brøndby_v2.xlsx"), T0 + 10)
+    second = by_name(harvest(workspace))["153_Brøndby_v2.xlsx"]
+    assert second.verdict == "accepted" and second.feedback is None
+    assert not first.feedback.exists()
+    retired = list((first.feedback.parent / "forældet").glob("*.xlsx"))
+    assert len(retired) == 1 and retired[0].name.startswith(first.feedback.stem)
+
+
+def test_files_are_examined_in_parallel_and_reported_in_order(workspace):
+    inc = workspace.incoming
+    for n, code in enumerate(["101", "147", "151", "153"]):
+        h.set_received(h.filled_form(workspace, code, inc / f"{code}.xlsx"), T0 + n)
+    shutil.copyfile(inc / "101.xlsx", inc / "101 kopi.xlsx")  # same bytes in one run: a duplicate
+    h.set_received(inc / "101 kopi.xlsx", T0 + 9)
+    seen = []
+    result = harvest(workspace, options=Options(workers=3), on_file=lambda f: seen.append(f.file))
+    names = [f.file for f in result.files]
+    verdicts = {f.file.rsplit("/", 1)[-1]: f.verdict for f in result.files}
+    assert verdicts == {"101.xlsx": "accepted", "147.xlsx": "accepted", "151.xlsx": "accepted",
+                        "153.xlsx": "accepted", "101 kopi.xlsx": "duplicate"}
+    assert seen == names
+
+
+def test_a_closed_pipe_ends_the_cli_quietly():
+    import click
+
+    from sdexl.cli import FriendlyGroup
+
+    @click.group(cls=FriendlyGroup)
+    def group():
+        pass
+
+    @group.command()
+    def status():
+        raise BrokenPipeError(32, "Broken pipe")
+
+    result = CliRunner().invoke(group, ["status"])
+    assert result.exit_code == 141 and "Error" not in result.output

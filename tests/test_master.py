@@ -13,6 +13,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from sdexl import messages
+from sdexl.analysis.suppress import HIDDEN
 from sdexl.publish.master import build_outputs
 from sdexl.reference.population import import_population
 from sdexl.reference.socio import import_socio
@@ -108,9 +110,19 @@ def recount(rows: list[dict], q) -> tuple[list[int], int]:
 
 
 def check_rows(actual: list[list], expected: list[list]) -> None:
+    """Equal cell by cell; a count or share may also be "skjult" (secondary suppression, checked separately)."""
     assert len(actual) == len(expected)
     for got, want in zip(actual, expected):
-        assert all(same(g, w) for g, w in zip(got, want)), (got, want)
+        assert all(same(g, w) or (g == HIDDEN and w != "") for g, w in zip(got, want)), (got, want)
+
+
+def complete_bands(rows: list[dict], qs, whole: str = "a02_over_2mio") -> list[dict]:
+    """The municipalities that enter a band table: every band valid, adding up to the whole when given."""
+    return [
+        r for r in rows
+        if all(answered(r.get(q.id)) for q in qs)
+        and (not answered(r.get(whole)) or sum(r[q.id] for q in qs) == r[whole])
+    ]
 
 
 # -- files --------------------------------------------------------------------
@@ -146,11 +158,11 @@ def test_data_csv_and_parquet(built):
     assert list(frame.columns) == ["kommunekode", "kommune", "kkr", "sagsnr"] + qids
     assert "navn" not in frame.columns and "foedselsdato" not in frame.columns
     assert len(frame) == len(snap.records)
-    assert EVIL_TEXT in set(frame["bemaerkninger"])
+    assert "'" + EVIL_TEXT in set(frame["bemaerkninger"])  # CSV: quoted so no spreadsheet runs it
     assert not frame.apply(lambda col: col.str.contains("010190-1234")).any().any()
     assert set(frame["kkr"]) <= set(KKRS)
     parquet = pd.read_parquet(folder / "data.parquet")
-    assert len(parquet) == len(frame)
+    assert len(parquet) == len(frame) and EVIL_TEXT in set(parquet["bemaerkninger"])  # parquet keeps the text
     agg = pd.read_parquet(built["ws"].output_dir("sde-2024") / "data.parquet")
     assert str(agg["a02_over_2mio"].dtype) == "Int64"
     assert agg.loc[agg["kommunekode"] == "253", "a02_over_2mio"].isna().all()
@@ -241,7 +253,7 @@ def test_land_aggregate_bands(built):
     for indicator in ("cost_band", "age_band"):
         qs = [q for q in survey.questions if q.indicator == indicator]
         t = table(rows, qs[0].section)
-        counts = [sum(r[q.id] for r in recs if answered(r[q.id])) for q in qs]
+        counts = [sum(r[q.id] for r in complete_bands(recs, qs)) for q in qs]
         total = sum(counts)
         check_rows(t.rows, [[q.short or q.label, shown(c), shown_share(c, total)] for q, c in zip(qs, counts)])
     q = survey.question("a02_over_2mio")
@@ -303,7 +315,50 @@ def test_kkr_status_and_single_participant(built):
     counts, base = recount(own, q)
     t = table(rows, title(q))
     col = t.column("KKR Nordjylland: antal")
-    assert [r[col] for r in t.rows] == [shown(c) for c in counts] + [shown(base)]
+    check_rows([[r[col] for r in t.rows]], [[shown(c) for c in counts] + [shown(base)]])
+
+
+def _hidden(value) -> bool:
+    return isinstance(value, str) and (value == HIDDEN or value.startswith("<"))
+
+
+def _suppressed_tables(built):
+    for sid in ("sde-2022", "sde-2024"):
+        for sheet in ("Land", "KKR", "Udtrådte"):
+            rows = built["sheets"][sid][sheet]
+            titles = [r[0] for i, r in enumerate(rows) if i + 3 < len(rows) and r and rows[i + 3][:1]
+                      and rows[i + 3][0] in ("Svar", "Interval", "Årsag", "KKR")]
+            for name in dict.fromkeys(titles):
+                for k in range(titles.count(name)):
+                    yield sid, sheet, table(rows, name, k)
+
+
+def test_no_suppressed_count_follows_from_a_shown_total(built):
+    """Recompute every line that adds up to a shown total: never exactly one hidden cell in it."""
+    lines_checked = hidden_seen = 0
+    for sid, sheet, t in _suppressed_tables(built):
+        multi = "Flere svar er mulige" in t.explanation
+        lines = []
+        if t.header[0] == "KKR":  # Deltagelse og sager pr. KKR: the KKRs add up to the whole country
+            col = t.column("Antal sager")
+            lines.append([r[col] for r in t.rows])
+        elif "Antal" in t.header:  # Land, Udtrådte: the categories add up to n, shown in the base text
+            col = t.column("Antal")
+            if not multi:
+                lines.append([r[col] for r in t.rows] + ["n"])
+        else:  # side by side: each column adds up to its base row; each row's KKRs to the whole country
+            cols = [i for i, h in enumerate(t.header) if str(h).endswith(": antal")]
+            for row in t.rows:
+                lines.append([row[c] for c in cols])
+            if not multi:
+                lines += [[r[c] for r in t.rows] for c in cols]
+        for line in lines:
+            lines_checked += 1
+            hidden = sum(_hidden(v) for v in line)
+            hidden_seen += hidden
+            assert hidden != 1, (sid, sheet, t.title, line)
+    assert lines_checked > 50 and hidden_seen > 0
+    assert any(HIDDEN in row for _, _, t in _suppressed_tables(built) for row in t.rows)
 
 
 # -- Kommuner -----------------------------------------------------------------
@@ -451,7 +506,7 @@ def test_development_national_and_kkr(built):
     b, a = sum(before[c] for c in both), sum(after[c] for c in both)
     cases_row = national.rows[0]
     assert cases_row[:4] == [NATIONAL, "Antal sager over 2 mio. kr.", "", len(both)]
-    assert cases_row[4:7] == [shown(b), shown(a), a - b]
+    check_rows([cases_row[4:7]], [[shown(b), shown(a), a - b]])
     usable = [c for c in both if c in POPULATION]
     people = sum(POPULATION[c] for c in usable)
     rate_row = national.rows[1]
@@ -468,17 +523,27 @@ def test_development_national_and_kkr(built):
         a = sum(recs24[c][q24.id] for c in members)
         row = next(r for r in national.rows if r[1] == "Udgiftsinterval" and r[2] == (q24.short or q24.label))
         assert row[3] == len(members)
-        assert row[4:6] == [shown(b), shown(a)]
-        assert row[6] == ("skjult" if 0 < b < 3 or 0 < a < 3 else a - b)
-    kkr = table(rows, "Udvikling – pr. kkr")
+        check_rows([row[4:7]], [[shown(b), shown(a), "skjult" if 0 < b < 3 or 0 < a < 3 else a - b]])
+    kkr = table(rows, "Udvikling – pr. KKR")
     for name in KKRS:
         members = [c for c in paired if kkr_of(c) == name and answered(after[c])]
         row = next(r for r in kkr.rows if r[0] == name and r[1] == "Antal sager over 2 mio. kr.")
         if members:
             b, a = sum(before[c] for c in members), sum(after[c] for c in members)
-            assert row[3:6] == [len(members), shown(b), shown(a)]
+            check_rows([row[3:6]], [[len(members), shown(b), shown(a)]])
         else:
             assert row[3] == 0 and row[4].startswith("ikke tilgængelig")
+    # No KKR figure follows from the national one minus the other KKRs.
+    checked = 0
+    for n_row in national.rows:
+        if n_row[1] == "Sager pr. 1.000 18-66-årige":
+            continue
+        members = [r for r in kkr.rows if (r[1], r[2]) == (n_row[1], n_row[2])]
+        for col in (4, 5):
+            line = [r[col] for r in members if not str(r[col]).startswith("ikke")] + [n_row[col]]
+            checked += 1
+            assert sum(_hidden(v) for v in line) != 1, (n_row[1], n_row[2], line)
+    assert checked > 10
 
 
 def test_development_per_municipality_and_unpaired(built):
@@ -504,12 +569,13 @@ def test_exits(built):
     recs = records(built, "sde-2024")
     rows = built["sheets"]["sde-2024"]["Udtrådte"]
     t = table(rows, qs[0].section)
-    counts = [sum(r[q.id] for r in recs if answered(r[q.id])) for q in qs]
+    assert t.header[0] == "Årsag" and "Antal borgere pr. årsag" in t.explanation
+    counts = [sum(r[q.id] for r in complete_bands(recs, qs, whole="") ) for q in qs]
     check_rows(t.rows, [[q.short or q.label, shown(c), shown_share(c, sum(counts))] for q, c in zip(qs, counts)])
     side = table(rows, f"{qs[0].section} – pr. KKR")
-    nord = [r for r in recs if kkr_of(r["kommunekode"]) == "KKR Nordjylland"]
+    nord = [r for r in complete_bands(recs, qs, whole="") if kkr_of(r["kommunekode"]) == "KKR Nordjylland"]
     col = side.column("KKR Nordjylland: antal")
-    assert [row[col] for row in side.rows[:-1]] == [shown(sum(r[q.id] for r in nord if answered(r[q.id]))) for q in qs]
+    check_rows([[row[col] for row in side.rows[:-1]]], [[shown(sum(r[q.id] for r in nord)) for q in qs]])
     assert "ikke" in " ".join(texts(built["sheets"]["sde-2022"]["Udtrådte"]))
 
 
@@ -536,7 +602,10 @@ def test_quality(built):
     labels = {"accepted": "Godkendt", "accepted_with_warnings": "Godkendt med bemærkninger", "rejected": "Afvist"}
     assert {r[0]: r[1] for r in verdicts.rows} == {labels[k]: v for k, v in counts.items()}
     issues = table(rows, "Problemer efter type")
-    assert {r[0]: r[2] for r in issues.rows} == dict(zip(snap.issue_counts["code"], snap.issue_counts["count"]))
+    assert {r[0]: r[3] for r in issues.rows} == dict(zip(snap.issue_counts["code"], snap.issue_counts["count"]))
+    assert all(r[1] == messages.title(r[0]) for r in issues.rows)
+    assert any(r[1] != r[0] for r in issues.rows)  # the catalogue explains the codes
+    assert "datakvalitet fra indsamlingen" in rows[0][0]
 
 
 def test_sources(built):

@@ -518,3 +518,63 @@ def test_valid_answers_survive_a_libreoffice_resave(cases, tmp_path, data):
     report = read(convert(path, "xlsx", tmp_path / "resaved"), survey)
     assert report.issues == []
     assert answers_of(report) == [expected_answers(survey, a) for a in cases_answers]
+
+
+# --- Robustness: copies of the entry sheet, junk, formulas ------------------------------------------
+
+
+def test_a_copied_entry_sheet_is_read_too_with_a_warning_naming_it(cases, tmp_path):
+    survey, blank = cases
+    typed, expected = two_cases(survey)
+    cols = columns(survey)
+
+    def edit(ws):
+        copy = ws.parent.copy_worksheet(ws)
+        copy.title = "Sager (2)"
+        for c in cols.values():
+            copy.cell(row=layout.FIRST_DATA_ROW + 1, column=c + 1).value = None
+        for key, value in typed[1].items():
+            put(copy, layout.FIRST_DATA_ROW, cols[key], value)
+
+    report = read(fill_cases(blank, tmp_path / "copy.xlsx", survey, typed[:1], edit=edit), survey)
+    assert [r.answers for r in report.records] == expected
+    extra = [i for i in report.issues if i.code == "extra-entry-sheet"]
+    assert len(extra) == 1 and "Sager (2)" in extra[0].message and extra[0].severity == "warning"
+
+
+def test_a_sheet_filled_with_junk_is_capped_in_rows_and_in_messages(cases, tmp_path):
+    survey, blank = cases
+    cols = columns(survey)
+    n = 10 * survey.max_rows + 50
+
+    def edit(ws):
+        for r in range(n):
+            ws.cell(row=layout.FIRST_DATA_ROW + r + 1, column=cols["sagsnr"] + 1).value = f"X{r}"
+            ws.cell(row=layout.FIRST_DATA_ROW + r + 1, column=cols["q01_koen"] + 1).value = "Ukendt køn"
+
+    report = read(fill_cases(blank, tmp_path / "junk.xlsx", survey, [], edit=edit), survey)
+    assert "too-many-rows" in codes(report)
+    assert len(report.records) <= 10 * survey.max_rows
+    per_column: dict[tuple, int] = {}
+    for i in report.issues:
+        if i.cell:
+            key = (i.code, i.cell.rstrip("0123456789"))
+            per_column[key] = per_column.get(key, 0) + 1
+    assert max(per_column.values()) <= 20 and len(report.issues) < 1000, len(report.issues)
+    summary = [i for i in report.issues if i.code == "more-issues"]
+    letter = layout.col_letter(cols["q01_koen"])
+    assert any(f"kolonne {letter}" in i.message for i in summary)
+
+
+def test_a_formula_in_an_answer_cell_is_a_warning(cases, tmp_path):
+    survey, blank = cases
+    typed, _ = two_cases(survey)
+    cols = columns(survey)
+
+    def edit(ws):
+        ws.cell(row=layout.FIRST_DATA_ROW + 2, column=cols["q03_beloeb"] + 1).value = "=1000000+100000"
+
+    report = read(fill_cases(blank, tmp_path / "f.xlsx", survey, typed, edit=edit), survey)
+    found = [i for i in report.issues if i.code == "formula-in-answer"]
+    assert len(found) == 1 and found[0].severity == "warning"
+    assert found[0].cell == layout.cell_ref(layout.FIRST_DATA_ROW + 1, cols["q03_beloeb"])

@@ -375,10 +375,11 @@ def test_cpr_numbers_in_free_text_are_masked(text):
     assert "1234" not in issue.message and "1234" not in (issue.value or "")
 
 
-def test_a_cpr_number_as_case_number_is_masked_too():
+def test_a_cpr_number_as_case_number_is_an_error_and_not_kept():
     report = check(row(**{**VALID, "sagsnr": 1501801234.0}))
-    assert [i.code for i in report.issues] == ["cpr-masked"]
-    assert report.records[0].answers["sagsnr"] == CPR_MASK
+    assert [i.code for i in report.issues] == ["case-ref-is-cpr"]
+    assert report.records[0].answers["sagsnr"] is None
+    assert "1234" not in report.issues[0].message and CPR_MASK not in report.issues[0].message
 
 
 @pytest.mark.parametrize("text", ["sag 991399-1234", "tlf 12345678", "beløb 2500000000"])
@@ -444,8 +445,9 @@ def test_other_text_without_the_other_category():
         controller=q("koen"),
         other="Andet",
     )
-    assert report.records[0].answers["koen_andet"] == "nonbinær"
-    assert check(row(**{**VALID, "koen": "Andet"}, koen_andet="nonbinær")).issues == []
+    assert report.records[0].answers["koen_andet"] is None  # dropped with the answer it elaborates
+    kept = check(row(**{**VALID, "koen": "Andet"}, koen_andet="nonbinær"))
+    assert kept.issues == [] and kept.records[0].answers["koen_andet"] == "nonbinær"
 
 
 # --- Cross-field rules ---------------------------------------------------------

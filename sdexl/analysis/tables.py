@@ -8,7 +8,7 @@ number. Every result carries its base, so each table can say what n is.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
@@ -27,6 +27,7 @@ class Item:
     kind: Literal["choice", "bands", "number"]
     title: str
     questions: tuple[Question, ...]
+    whole: str | None = None  # bands: the question the bands must sum to (a sum_equals rule), if any
 
     @property
     def key(self) -> str:
@@ -44,6 +45,9 @@ class Distribution:
     base: int  # the denominator of the percentages
     respondents: int  # records with an answer
     missing: int  # records without an answer (not asked, left empty or excluded for errors)
+    # Bands: municipalities left out although they answered, by reason
+    # (INCOMPLETE: not every band a valid number; MISMATCH: bands do not sum to the whole).
+    excluded: dict[str, int] = field(default_factory=dict)
 
     def pct(self, i: int) -> float | None:
         return self.counts[i] / self.base if self.base else None
@@ -87,15 +91,17 @@ def analysis_items(survey: Survey) -> list[Item]:
             groups[q.indicator].append(q)
         else:
             items.append(Item("number", _title(q), (q,)))
-    return [_fill_group(item, groups) for item in items]
+    return [_fill_group(item, groups, survey) for item in items]
 
 
-def _fill_group(item: Item, groups: dict[str, list[Question]]) -> Item:
+def _fill_group(item: Item, groups: dict[str, list[Question]], survey: Survey) -> Item:
     if item.kind != "bands":
         return item
     questions = tuple(groups[item.title])
     title = questions[0].section or item.title
-    return Item("bands", title, questions)
+    ids = {q.id for q in questions}
+    whole = next((r.whole for r in survey.rules if r.kind == "sum_equals" and set(r.parts or ()) == ids), None)
+    return Item("bands", title, questions, whole)
 
 
 def _title(q: Question) -> str:
@@ -116,12 +122,41 @@ def distribution(records: pd.DataFrame, item: Item) -> Distribution:
     return Distribution(labels, counts, len(answers), len(answers), len(records) - len(answers))
 
 
+INCOMPLETE = "incomplete"  # a band is missing or was not a valid number (excluded on harvest)
+MISMATCH = "mismatch"  # the bands do not sum to the whole
+DROPPED = "dropped"  # no band, though the whole is above 0 (left empty, or dropped by the harvest's sum rule)
+
+
 def _band_distribution(records: pd.DataFrame, item: Item) -> Distribution:
+    """Band counts summed over the municipalities whose band set is whole and valid.
+
+    A municipality counts only when every band of the group is a valid number:
+    with one band rejected (say -2 or 2.5) the others would distort the
+    distribution. When the group has a sum rule and the whole is given, a set
+    of bands that does not add up to it (or that is missing altogether, as the
+    harvest drops every band when the sum rule fails) is left out too.
+    """
     rows = records.to_dict("records")
-    answered = [r for r in rows if any(present(r.get(q.id)) for q in item.questions)]
-    counts = [int(sum(r[q.id] for r in answered if present(r.get(q.id)))) for q in item.questions]
+    answered = []
+    excluded = {INCOMPLETE: 0, MISMATCH: 0, DROPPED: 0}
+    for r in rows:
+        given = [present(r.get(q.id)) for q in item.questions]
+        whole = r.get(item.whole) if item.whole else None
+        whole_given = present(whole) and not isinstance(whole, str)
+        if not any(given):
+            if whole_given and whole > 0:
+                excluded[DROPPED] += 1
+            continue
+        if not all(given):
+            excluded[INCOMPLETE] += 1
+        elif whole_given and sum(r[q.id] for q in item.questions) != whole:
+            excluded[MISMATCH] += 1
+        else:
+            answered.append(r)
+    counts = [int(sum(r[q.id] for r in answered)) for q in item.questions]
     labels = [q.short or q.label for q in item.questions]
-    return Distribution(labels, counts, sum(counts), len(answered), len(rows) - len(answered))
+    left_out = {reason: n for reason, n in excluded.items() if n}
+    return Distribution(labels, counts, sum(counts), len(answered), len(rows) - len(answered), left_out)
 
 
 def number_summary(records: pd.DataFrame, q: Question) -> NumberSummary:

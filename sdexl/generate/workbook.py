@@ -9,11 +9,11 @@ returned answers back, and ``problems`` marks cells and adds "Fejl og rettelser"
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sdexl import layout
+from sdexl import layout, messages
 from sdexl.generate.entry import SHEET_PASSWORD, write_entry
 from sdexl.generate.fastsheet import Workbook
 from sdexl.generate.form import write_form
@@ -47,6 +47,7 @@ class Problem:
     key: str | None = None
     original_cell: str | None = None  # where it was in the returned file
     severity: str = "error"
+    original_sheet: str | None = None  # the sheet it was on in the returned file (None: the entry sheet)
 
 
 @dataclass
@@ -90,8 +91,9 @@ def write_workbook(
         write_form_overview(wb, survey, kommune, styles, form)
         problem_cells = _form_problem_cells(form, prefill.problems)
     if prefill.problems:
-        _mark_problems(wb, survey, styles, problem_cells, prefill)
-        _write_feedback_sheet(wb, survey, styles, prefill.problems, problem_cells)
+        problems = _relocated(survey, prefill.problems, problem_cells)
+        _mark_problems(wb, survey, styles, problem_cells, problems)
+        _write_feedback_sheet(wb, survey, styles, problems, problem_cells)
     write_lists(wb, survey, styles)
     write_metadata(wb, meta, styles)
     wb.close()
@@ -113,24 +115,43 @@ def _form_problem_cells(form, problems: list[Problem]) -> dict[int, tuple[int, i
     return {i: (form.rows[p.key], layout.FORM_ANSWER_COL) if p.key in form.rows else None for i, p in enumerate(problems)}
 
 
-def _mark_problems(wb, survey: Survey, styles: Styles, cells, prefill: Prefill) -> None:
+def _relocated(survey: Survey, problems: list[Problem], cells) -> list[Problem]:
+    """The problems with each message naming its cell in this workbook, not in the returned file.
+
+    The answers are laid out in the template's places, so a cell can move (rows
+    or columns inserted in the returned file); the message then names the new
+    cell and adds "(celle E8 i den fil, I sendte)".
+    """
+    moved = []
+    for i, p in enumerate(problems):
+        cell = cells.get(i)
+        if cell and p.original_cell:
+            text = messages.relocate(p.message, p.original_sheet or survey.entry_sheet, p.original_cell,
+                                     survey.entry_sheet, layout.cell_ref(*cell))
+            p = replace(p, message=text)
+        moved.append(p)
+    return moved
+
+
+def _mark_problems(wb, survey: Survey, styles: Styles, cells, problems: list[Problem]) -> None:
     """Orange problem cells, keeping the value, with the message as a cell note."""
     ws = wb.get_worksheet_by_name(survey.entry_sheet)
     notes: dict[tuple[int, int], list[str]] = {}
     for i, cell in cells.items():
         if cell:
-            notes.setdefault(cell, []).append(prefill.problems[i].message)
-    for (row, col), messages in notes.items():
+            notes.setdefault(cell, []).append(problems[i].message)
+    for (row, col), texts in notes.items():
         # A conditional format wins over the cell format, so the orange mark is
         # a conditional format that always applies; it goes away with the edit.
         ws.conditional_format(row, col, row, col, {"type": "formula", "criteria": "=TRUE", "format": styles.feedback, "stop_if_true": True})
-        ws.write_comment(row, col, "\n".join(messages)[:2000], {"x_scale": 3, "y_scale": 2})
+        ws.write_comment(row, col, "\n".join(texts)[:2000], {"x_scale": 3, "y_scale": 2})
 
 
 def _write_feedback_sheet(wb, survey: Survey, styles: Styles, problems: list[Problem], cells) -> None:
     ws = wb.add_worksheet(FEEDBACK_SHEET)
     ws.write_string(0, 0, "Fejl og rettelser", styles.title)
-    ws.write_string(1, 0, f"Vi har læst jeres skema. Ret venligst de {len(problems)} punkter herunder på fanen "
+    points = "punktet" if len(problems) == 1 else f"de {len(problems)} punkter"
+    ws.write_string(1, 0, f"Vi har læst jeres skema. Ret venligst {points} herunder på fanen "
                           f"{survey.entry_sheet} (cellerne er markeret med orange), gem filen og send den retur. Tak for hjælpen.", styles.text)
     headers = ["Nr.", "Alvor", "Fane", "Celle", "Celle i jeres fil", "Besked"]
     for col, text in enumerate(headers):

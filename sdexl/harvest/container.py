@@ -251,19 +251,62 @@ def _verify_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
 
 
 def _xml_finding(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> Finding | None:
-    """Refuse any XML part with a DTD; a DTD can only precede the root element,
-    so parsing stops at the first start tag."""
+    """Refuse any XML part with a DTD. A DTD can only stand in the prolog, before the root element,
+    so only the prolog's bytes are looked at (no parse); a prolog we cannot judge by its bytes
+    (UTF-16, or implausibly long) is parsed up to its first start tag."""
     for info in infos:
         if not info.filename.lower().endswith(_XML_SUFFIXES):
             continue
-        try:
-            with zf.open(info) as member:
-                for _event in SafeET.iterparse(member, events=("start",), forbid_dtd=True):
-                    break
-        except DefusedXmlException:
+        with zf.open(info) as member:
+            verdict = _prolog_verdict(member.read(_PROLOG_BYTES))
+        if verdict == "dtd":
             return Finding("xml-entities", {"part": info.filename})
-        except SafeET.ParseError:
-            return Finding("corrupt-file", {})
+        if verdict == "unsure" and (finding := _xml_finding_parsed(zf, info)) is not None:
+            return finding
+    return None
+
+
+_PROLOG_BYTES = 64 * 1024
+
+
+def _prolog_verdict(head: bytes) -> str:
+    """"dtd", "clean" or "unsure": walk the prolog (XML declaration, PIs, comments, white space)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:200]:
+        return "unsure"  # UTF-16: let the parser judge
+    i = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    n = len(head)
+    while i < n:
+        ch = head[i]
+        if ch in b" \t\r\n":
+            i += 1
+        elif head.startswith(b"<?", i):
+            end = head.find(b"?>", i + 2)
+            if end < 0:
+                return "unsure"
+            i = end + 2
+        elif head.startswith(b"<!--", i):
+            end = head.find(b"-->", i + 4)
+            if end < 0:
+                return "unsure"
+            i = end + 3
+        elif head.startswith(b"<!", i):
+            return "dtd"  # <!DOCTYPE (or <!ENTITY): the only other thing a prolog may hold
+        elif ch == ord("<"):
+            return "clean"  # the root element: no DTD can follow
+        else:
+            return "unsure"  # not well-formed here; the parser decides
+    return "unsure" if n else "clean"
+
+
+def _xml_finding_parsed(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Finding | None:
+    try:
+        with zf.open(info) as member:
+            for _event in SafeET.iterparse(member, events=("start",), forbid_dtd=True):
+                break
+    except DefusedXmlException:
+        return Finding("xml-entities", {"part": info.filename})
+    except SafeET.ParseError:
+        return Finding("corrupt-file", {})
     return None
 
 

@@ -20,9 +20,10 @@ from sdexl.ledger import Issued
 from sdexl.survey.model import Survey
 
 # Issues from the reader that mean nothing in the file can be used. An unfilled
-# template is among them: counting it as a return would make the municipality a
-# participant with zero cases in the analysis.
-UNUSABLE = {"unreadable-file", "entry-sheet-missing", "empty-file", "empty-form"}
+# template is not among them: it is readable and identified, so it needs correction
+# (the municipality is told to fill it in); store.current_submissions keeps such a
+# file without answers out of the participants, and it supersedes nothing.
+UNUSABLE = {"unreadable-file", "entry-sheet-missing"}
 
 
 @dataclass

@@ -136,5 +136,6 @@ def _problems(report: FileReport, where: dict[str, tuple[int | None, str | None]
     problems = []
     for issue in report.issues:
         row, key = where.get(issue.cell, (None, None)) if issue.cell else (None, None)
-        problems.append(Problem(issue.message, row=row, key=key, original_cell=issue.cell, severity=issue.severity))
+        problems.append(Problem(issue.message, row=row, key=key, original_cell=issue.cell, severity=issue.severity,
+                                original_sheet=issue.sheet))
     return problems

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.connection
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 
@@ -71,6 +73,88 @@ def call_isolated(fn: Callable[..., Any], *args: Any, timeout: float, memory_byt
     if status == "error":
         raise ChildFailed(payload)
     return payload
+
+
+def map_isolated(
+    fn: Callable[..., Any], jobs: Iterable[tuple], *, timeout: float, memory_bytes: int, workers: int | None = None
+) -> Iterator[tuple[int, Any, IsolationError | None]]:
+    """``fn(*args)`` for each ``args`` in ``jobs``, each in its own forked child, ``workers`` at a time.
+
+    Yields ``(index, result, None)`` or ``(index, None, error)`` in the order of ``jobs`` (a finished
+    child waits for the ones before it). Every child has its own time and memory bound, exactly as
+    ``call_isolated``. Without fork the calls run in-process, one after the other.
+    """
+    workers = max(1, workers or os.cpu_count() or 1)
+    if not can_fork():
+        for index, args in enumerate(jobs):
+            yield index, fn(*args), None
+        return
+    ctx = multiprocessing.get_context("fork")
+    queue = iter(enumerate(jobs))
+    running: dict[Any, tuple[int, Any, float]] = {}  # reader -> (index, child, deadline)
+    done: dict[int, tuple[Any, IsolationError | None]] = {}
+    next_out = 0
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(running) < workers:
+                item = next(queue, None)
+                if item is None:
+                    exhausted = True
+                    break
+                index, args = item
+                reader, writer = ctx.Pipe(duplex=False)
+                child = ctx.Process(target=_child, args=(writer, fn, args, memory_bytes), daemon=True)
+                gc.freeze()
+                try:
+                    child.start()
+                finally:
+                    gc.unfreeze()
+                writer.close()
+                running[reader] = (index, child, time.monotonic() + timeout)
+            while next_out in done:
+                result, error = done.pop(next_out)
+                yield next_out, result, error
+                next_out += 1
+            if not running:
+                if exhausted:
+                    return
+                continue
+            now = time.monotonic()
+            wait = max(0.0, min(deadline for _, _, deadline in running.values()) - now)
+            for reader in multiprocessing.connection.wait(list(running), timeout=wait):
+                index, child, _ = running.pop(reader)
+                done[index] = _collect(reader, child)
+            now = time.monotonic()
+            for reader, (index, child, deadline) in list(running.items()):
+                if deadline <= now and not reader.poll():
+                    running.pop(reader)
+                    _stop(child, reader)
+                    done[index] = (None, TimedOut(timeout))
+    finally:
+        for reader, (_, child, _) in running.items():
+            _stop(child, reader)
+
+
+def _collect(reader, child) -> tuple[Any, IsolationError | None]:
+    try:
+        status, payload = reader.recv()
+    except (EOFError, OSError):  # killed by a signal, or the memory limit hit before it could answer
+        _stop(child, reader)
+        return None, OutOfMemory(child.exitcode)
+    _stop(child, reader)
+    if status == "memory":
+        return None, OutOfMemory(payload)
+    if status == "error":
+        return None, ChildFailed(payload)
+    return payload, None
+
+
+def _stop(child, reader) -> None:
+    if child.is_alive():
+        child.kill()
+    child.join()
+    reader.close()
 
 
 def _child(writer, fn: Callable[..., Any], args: tuple, memory_bytes: int) -> None:

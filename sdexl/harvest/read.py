@@ -11,6 +11,8 @@ cannot give (defined names, formula error cells) is read from the xlsx XML.
 from __future__ import annotations
 
 import difflib
+import io
+import operator
 import re
 import zipfile
 from collections.abc import Iterator
@@ -30,6 +32,9 @@ from sdexl.survey.model import Question, Survey
 HEADER_SCAN_ROWS = 30  # the id row, header row and zero-cases label are searched this far down
 NEAR_MISS_ACCEPT = 0.85  # a header this close to a question's header is read as that question
 NEAR_MISS_HINT = 0.6  # ... this close only gives a "did you mean" on the missing column
+MAX_ROWS_FACTOR = 10  # data rows read: at most this times the template's rows; beyond that one error
+MAX_EXTRA_SHEETS = 5  # copies of the entry sheet read besides it (each capped in rows like it)
+MAX_ISSUES_PER_COLUMN = 20  # issues of one code in one column before they are summed up in one
 ZIP_FORMATS = {".xlsx", ".xlsm"}
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -71,6 +76,7 @@ class Located:
     sheet: str | None  # the entry sheet as named in the file; None when not found
     issues: list[Issue]
     rows: list[Row] = field(default_factory=list)  # case surveys, in sheet order
+    extra: list[tuple[str, list[Row]]] = field(default_factory=list)  # further sheets with the id row (copies)
     zero_cases: Cell | None = None  # case surveys
     form: dict[str, Cell] = field(default_factory=dict)  # aggregate surveys, by question id
     missing: set[str] = field(default_factory=set)  # question ids without a column or row
@@ -83,11 +89,51 @@ def read_file(path: Path, survey: Survey, ident: Identification) -> FileReport:
         return FileReport(issues=found.issues, identification=ident)
     if survey.kind == "cases":
         report = validate_cases(survey, found.sheet, found.rows, found.zero_cases, found.missing)
+        for name, rows in found.extra:
+            _merge_extra_sheet(report, validate_cases(survey, name, rows, None, found.missing))
     else:
         report = validate_form(survey, found.sheet, found.form, found.missing)
     report.issues[:0] = found.issues
+    report.issues = cap_issues(report.issues)
     report.identification = ident
     return report
+
+
+def _merge_extra_sheet(report: FileReport, extra: FileReport) -> None:
+    """Cases on a copied entry sheet count; their records carry no row (it would clash with the main sheet's)."""
+    report.issues += [i for i in extra.issues if i.code != "empty-file"]
+    for record in extra.records:
+        record.row = None
+    report.records += extra.records
+    if report.records and any(i.code == "empty-file" for i in report.issues):
+        report.issues = [i for i in report.issues if i.code != "empty-file"]
+
+
+def cap_issues(issues: list[Issue], per_column: int = MAX_ISSUES_PER_COLUMN) -> list[Issue]:
+    """At most ``per_column`` issues of one code in one column of one sheet; the rest become one summary.
+
+    A sheet filled with junk must not become a feedback file of 400,000 messages.
+    """
+    counts: dict[tuple, int] = {}
+    kept: list[Issue] = []
+    firsts: dict[tuple, int] = {}
+    for issue in issues:
+        m = _CELL_REF.match(issue.cell) if issue.cell else None
+        if m is None:
+            kept.append(issue)
+            continue
+        key = (issue.code, issue.sheet, m[1])
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] <= per_column:
+            kept.append(issue)
+            firsts[key] = len(kept)
+    extra = {key: n - per_column for key, n in counts.items() if n > per_column}
+    for key, more in sorted(extra.items(), key=lambda kv: -firsts[kv[0]]):
+        code, sheet, column = key
+        severity = messages.severity(code)
+        text = messages.render("more-issues", sheet=sheet, count=more, column=column)
+        kept.insert(firsts[key], Issue(code="more-issues", severity=severity, message=text, sheet=sheet))
+    return kept
 
 
 def locate(path: Path, survey: Survey) -> Located:
@@ -104,10 +150,28 @@ def locate(path: Path, survey: Survey) -> Located:
             return Located(None, notes.issues)
         notes.sheet = sheet
         grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    errors = _formula_errors(path, sheet, notes)
+        copies = _extra_entry_sheets(book, survey, sheet) if survey.kind == "cases" else []
+    scan = _scan_sheet(path, sheet, notes)
     if survey.kind == "cases":
-        return _locate_cases(path, survey, sheet, grid, errors, notes)
-    return _locate_form(survey, sheet, grid, errors, notes)
+        found = _locate_cases(path, survey, sheet, grid, scan, notes)
+        for name, _ in copies[MAX_EXTRA_SHEETS:]:
+            notes.add("extra-entry-sheet-ignored", sheet=name, expected=sheet, limit=MAX_EXTRA_SHEETS)
+        for name, other in copies[:MAX_EXTRA_SHEETS]:
+            notes.add("extra-entry-sheet", sheet=name, expected=sheet)
+            extra_notes = _Notes(name)
+            located = _locate_cases(path, survey, name, other, _scan_sheet(path, name, extra_notes), extra_notes,
+                                    zero=False)
+            found.issues += [i for i in extra_notes.issues if i.code != "missing-question-column"]
+            found.extra.append((name, located.rows))
+        return found
+    found = _locate_form(survey, sheet, grid, scan.errors, notes)
+    refs = {_CELL_REF.match(cell.ref): qid for qid, cell in found.form.items()}
+    formulas = scan.formulas_in({_col_index(m[1]) for m in refs if m})
+    for qid, cell in found.form.items():
+        m = _CELL_REF.match(cell.ref)
+        if m and (int(m[2]) - 1, _col_index(m[1])) in formulas:
+            notes.add("formula-in-answer", q=survey.question(qid), cell=cell.ref)
+    return found
 
 
 # --- The entry sheet ---------------------------------------------------------
@@ -133,6 +197,18 @@ def _find_entry_sheet(book: CalamineWorkbook, survey: Survey, path: Path, notes:
     return None
 
 
+def _extra_entry_sheets(book: CalamineWorkbook, survey: Survey, entry: str) -> list[tuple[str, Grid]]:
+    """Other sheets with the template's id row: a copy ("Sager (2)") made for more cases."""
+    template_sheets = {layout.GUIDE_SHEET, layout.OVERVIEW_SHEET, layout.LISTS_SHEET, layout.META_SHEET, entry}
+    found = []
+    for name in (n for n in book.sheet_names if n not in template_sheets):
+        head = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=HEADER_SCAN_ROWS)
+        if _holds_survey(head, survey):
+            grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False) if len(found) < MAX_EXTRA_SHEETS else []
+            found.append((name, grid))
+    return found
+
+
 def _holds_survey(grid: Grid, survey: Survey) -> bool:
     """An id row (cases) or id column (aggregate) holding at least a third of the keys."""
     if survey.kind == "cases":
@@ -145,7 +221,38 @@ def _holds_survey(grid: Grid, survey: Survey) -> bool:
     return best >= max(2, len(keys) // 3)
 
 
-def _cell(grid: Grid, r: int, c: int, errors: dict[tuple[int, int], str]) -> Cell:
+@dataclass
+class _Scan:
+    """What the sheet XML says that calamine does not: error cells and cells holding a formula."""
+
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    formulas: set[tuple[int, int]] = field(default_factory=set)
+    data: bytes = b""  # the sheet XML, for a formula search restricted to the input columns
+
+    def formulas_in(self, cols) -> set[tuple[int, int]]:
+        """Formula cells in ``cols`` only: a regex over the bytes naming those columns, so the template's
+        own formulas in helper columns cost nothing."""
+        cols = sorted(set(cols))
+        if not self.data or not cols or not _FORMULA_TAG.search(self.data):
+            return set()
+        letters = b"|".join(layout.col_letter(c).encode("ascii") for c in cols)
+        if b'<c r="' in self.data:  # Excel, LibreOffice and xlsxwriter write r first: a literal to search for
+            fast = re.compile(rb'<c r="(' + letters + rb')(\d+)"[^>]*>\s*<(?:\w+:)?f[\s>/]')
+            found = {(int(m[2]) - 1, _col_index(m[1].decode("ascii"))) for m in fast.finditer(self.data)}
+            if self.data.count(b"<c ") != self.data.count(b'<c r="') or b":c " in self.data:  # cells written
+                # another way as well (r not first, a namespace prefix): search the slow way too
+                found |= self._formulas_any_order(letters)
+            return found
+        return self._formulas_any_order(letters)
+
+    def _formulas_any_order(self, letters: bytes) -> set[tuple[int, int]]:
+        pattern = re.compile(
+            rb"<(?:\w+:)?c\b[^>]*?\br=[\"']\$?(" + letters + rb")\$?(\d+)[\"'][^>]*>\s*<(?:\w+:)?f[\s>/]"
+        )
+        return {(int(m[2]) - 1, _col_index(m[1].decode("ascii"))) for m in pattern.finditer(self.data)}
+
+
+def _cell(grid: Grid, r: int, c: int, errors) -> Cell:
     value = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
     return Cell(value=None if value == "" else value, ref=layout.cell_ref(r, c), error=errors.get((r, c)))
 
@@ -166,17 +273,58 @@ class _Columns:
     label_row: int  # the row with the question texts
 
 
-def _locate_cases(path, survey, sheet, grid, errors, notes) -> Located:
+def _locate_cases(path, survey, sheet, grid, scan: _Scan, notes, zero: bool = True) -> Located:
     columns = _locate_columns(survey, grid, notes)
     missing = _missing_questions(survey, columns, grid, notes)
-    rows = [
-        Row(r + 1, {key: _cell(grid, r, c, errors) for key, c in columns.by_key.items()})
-        for r in range(columns.header_row + 1, len(grid))
-    ]
+    first = columns.header_row + 1
+    scan.formulas = scan.formulas_in(columns.by_key.values())
+    end = _end_of_input(grid, first, columns.by_key.values(), scan)
+    cap = MAX_ROWS_FACTOR * survey.max_rows
+    if end - first > cap:
+        notes.add("too-many-rows", count=end - first, limit=cap, row=first + cap + 1)
+        end = first + cap
+    letters = [(key, c, layout.col_letter(c)) for key, c in columns.by_key.items()]
+    errors = scan.errors
+    rows = []
+    for r in range(first, end):
+        line = grid[r]
+        n = len(line)
+        cells = {}
+        for key, c, letter in letters:
+            value = line[c] if c < n else None
+            cells[key] = Cell(None if value == "" else value, f"{letter}{r + 1}", errors.get((r, c)) if errors else None)
+        rows.append(Row(r + 1, cells))
+    by_col = {c: key for key, c in columns.by_key.items()}
+    for r, c in sorted(scan.formulas):
+        if first <= r < end and c in by_col:
+            notes.add("formula-in-answer", q=_question_of(survey, by_col[c]), cell=layout.cell_ref(r, c))
     for c in columns.unknown:
         _note_unknown_column(grid, columns.header_row, c, notes)
-    zero = _zero_cases_cell(path, sheet, grid, errors)
-    return Located(sheet, notes.issues, rows=rows, zero_cases=zero, missing=missing)
+    zero_cell = _zero_cases_cell(path, sheet, grid, scan.errors) if zero else None
+    return Located(sheet, notes.issues, rows=rows, zero_cases=zero_cell, missing=missing)
+
+
+def _end_of_input(grid: Grid, first: int, cols, scan: _Scan) -> int:
+    """One past the last row with anything in an input column (value, error or formula): empty template
+    rows below it are never built into cells nor validated."""
+    cols = sorted(set(cols))
+    end = first
+    if cols:
+        pick = operator.itemgetter(*cols, cols[-1])  # always a tuple, even for one column
+        for r in range(len(grid) - 1, first - 1, -1):
+            row = grid[r]
+            if len(row) > cols[-1]:
+                if {*pick(row)} <= _EMPTY:  # a set of the row's values: calamine gives "" for an empty cell
+                    continue
+                if any(not values.is_blank(v) for v in pick(row)):
+                    end = r + 1
+                    break
+            elif any(c < len(row) and not values.is_blank(row[c]) for c in cols):
+                end = r + 1
+                break
+    wanted = set(cols)
+    marked = [r + 1 for (r, c) in (*scan.errors, *scan.formulas) if c in wanted and r >= first]
+    return max([end, *marked])
 
 
 def _locate_columns(survey: Survey, grid: Grid, notes: _Notes) -> _Columns:
@@ -380,27 +528,37 @@ def _col_index(letters: str) -> int:
     return index - 1
 
 
-# --- Formula errors --------------------------------------------------------
+# --- Formula errors and formulas ------------------------------------------
 
 
-def _formula_errors(path: Path, sheet: str, notes: _Notes) -> dict[tuple[int, int], str]:
-    """Cells showing #N/A and the like; calamine reads them as empty (python-calamine #105)."""
+def _scan_sheet(path: Path, sheet: str, notes: _Notes) -> _Scan:
+    """Error cells (#N/A and the like; calamine reads them as empty, python-calamine #105) and formula
+    cells. The sheet bytes are searched first; the XML is parsed only when they hold either."""
     if path.suffix.lower() not in ZIP_FORMATS:
         # .xls/.ods: calamine gives '' for an error cell and we have no XML to
         # scan, so an error cell looks empty. Said once, as information.
         notes.add("formula-errors-unchecked", format=path.suffix.lower() or "?")
-        return {}
+        return _Scan()
     try:
         with zipfile.ZipFile(path) as zf:
             member = _sheet_member(zf, sheet)
             if member is None:
-                return {}
-            with zf.open(member) as fh:
-                return dict(_error_cells(fh))
+                return _Scan()
+            data = zf.read(member)
     except (zipfile.BadZipFile, SafeET.ParseError, OSError, KeyError):
-        return {}
+        return _Scan()
+    scan = _Scan()
+    if b't="e"' in data or b"t='e'" in data:
+        try:
+            scan.errors = dict(_error_cells(io.BytesIO(data)))
+        except SafeET.ParseError:
+            pass
+    scan.data = data
+    return scan
 
 
+_EMPTY = frozenset({""})
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 def _sheet_member(zf: zipfile.ZipFile, sheet: str) -> str | None:
     with zf.open("xl/workbook.xml") as fh:
         book = SafeET.parse(fh).getroot()

@@ -46,7 +46,7 @@ def survey_status(ws: Workspace, survey_id: str) -> list[StatusRow]:
 
 def status_from(conn: sqlite3.Connection, survey_id: str) -> list[StatusRow]:
     issued = {i.kommunekode for i in ledger.issued_for(conn, survey_id)}
-    current = {r["kommunekode"]: r for r in current_submissions(conn, survey_id)}
+    current = {r["kommunekode"]: r for r in current_submissions(conn, survey_id, with_empty=True)}
     rejected = _latest_rejected(conn, survey_id)
     rows = []
     for m in sorted(municipalities(), key=lambda m: int(m.code)):

@@ -67,12 +67,21 @@ def snapshot_from(conn: sqlite3.Connection, survey: Survey) -> Snapshot:
     )
 
 
-def current_submissions(conn: sqlite3.Connection, survey_id: str) -> list[sqlite3.Row]:
-    """One row per municipality: its latest usable, not superseded submission."""
+# A submission with something in it: answers, or "no cases" stated. An untouched
+# template (needs correction) has neither and makes nobody a participant.
+HAS_CONTENT = "(zero_cases = 1 OR EXISTS (SELECT 1 FROM answers a WHERE a.submission = submissions.sha256))"
+
+
+def current_submissions(conn: sqlite3.Connection, survey_id: str, with_empty: bool = False) -> list[sqlite3.Row]:
+    """One row per municipality: its latest usable, not superseded submission.
+
+    ``with_empty``: count a usable file without answers (an untouched template) too, as ``status`` does.
+    """
     marks = ",".join("?" * len(USABLE))
+    content = "" if with_empty else f"AND {HAS_CONTENT} "
     rows = conn.execute(
         f"SELECT * FROM submissions WHERE survey_id = ? AND verdict IN ({marks}) AND superseded_by IS NULL "
-        "ORDER BY received_at, file",
+        f"{content}ORDER BY received_at, file",
         (survey_id, *USABLE),
     ).fetchall()
     latest = {r["kommunekode"]: r for r in rows}  # later rows win, should two ever be current

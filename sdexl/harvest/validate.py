@@ -20,11 +20,12 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sdexl import layout, messages, workbook_text
+from sdexl import layout, messages, privacy, workbook_text
 from sdexl.harvest import values
 from sdexl.harvest.report import FileReport, Issue, Record
 from sdexl.survey.model import TEXT_TYPES, Question, Rule, Survey
@@ -56,6 +57,7 @@ class _Context:
     survey: Survey
     sheet: str
     issues: list[Issue] = field(default_factory=list)
+    personal: privacy.Personal = field(default_factory=privacy.Personal)  # the current row's name/birth date
 
     def add(
         self,
@@ -68,7 +70,7 @@ class _Context:
         case: str | None = None,
         **fields: Any,
     ) -> None:
-        shown = None if value is None or (q is not None and q.personal) else values.display(value)
+        shown = None if value is None or (q is not None and q.personal) else self.shown(value, q)
         fields.setdefault("value", shown)
         if q is not None:
             fields.setdefault("question", question_ref(q))
@@ -86,6 +88,14 @@ class _Context:
                 row=row,
             )
         )
+
+
+    def shown(self, value: Any, q: Question | None) -> str:
+        """A value for a message: CPR-like numbers masked, the row's own name and birth date removed."""
+        if q is not None and not q.is_number and privacy.is_cpr_number(value):
+            return privacy.CPR_MASK
+        text = privacy.mask_cpr(values.display(value))
+        return self.personal.scrub(text)[0]
 
 
 def question_ref(q: Question) -> str:
@@ -154,7 +164,8 @@ def _record(ctx: _Context, row: int | None, cells: dict[str, Cell], missing) -> 
     answers: dict[str, Any] = {}
     refs: dict[str, str] = {}
     errors: set[str] = set()
-    case = _case_label(survey, cells)
+    ctx.personal = _personal(survey, cells) if row is not None else privacy.Personal()
+    case = _case_label(survey, cells, ctx.personal)
     for q in survey.questions:
         if q.id in missing:
             if not q.personal:
@@ -168,6 +179,7 @@ def _record(ctx: _Context, row: int | None, cells: dict[str, Cell], missing) -> 
         if failed:
             errors.add(q.id)
     shown = {q.id: _raw_value(q, cells) for q in survey.questions if not q.personal}
+    shown.update({q.id: answers.get(q.id) for q in survey.questions if q.type in TEXT_TYPES and not q.personal})
     for q in survey.questions:
         if q.personal or q.id in missing:
             continue
@@ -179,11 +191,30 @@ def _record(ctx: _Context, row: int | None, cells: dict[str, Cell], missing) -> 
     return Record(row=row, answers=answers, error_questions=errors), refs
 
 
-def _case_label(survey: Survey, cells: dict[str, Cell]) -> str | None:
+def _case_label(survey: Survey, cells: dict[str, Cell], personal: privacy.Personal) -> str | None:
+    """The case number for messages; None when it holds a CPR number, name or birth date."""
     ref_q = survey.case_ref
     if ref_q is None or ref_q.id not in cells:
         return None
-    return values.parse_text(cells[ref_q.id].value).value
+    label = values.parse_text(cells[ref_q.id].value).value
+    if privacy.find_cpr(label) or any(personal.scrub(label)[1:]):
+        return None
+    return label
+
+
+def _personal(survey: Survey, cells: dict[str, Cell]) -> privacy.Personal:
+    """The row's own name and birth date (personal fields), to keep them out of its other answers."""
+    name, born = None, None
+    for q in survey.questions:
+        cell = cells.get(q.id)
+        if not q.personal or cell is None or not cell.filled or cell.error is not None:
+            continue
+        if q.type == "date":
+            iso = values.parse_date(cell.value).value
+            born = born or (dt.date.fromisoformat(iso) if iso else None)
+        elif q.type in TEXT_TYPES and isinstance(cell.value, str):
+            name = name or cell.value
+    return privacy.Personal.of(name, born)
 
 
 def _raw_value(q: Question, cells: dict[str, Cell]) -> Any:
@@ -219,9 +250,32 @@ def _read_question(ctx, q: Question, cells, row, case) -> tuple[str | None, Any,
     if q.personal:
         _check_personal(ctx, q, cell, row, case)
         return cell.ref, None, False
+    if q.type in TEXT_TYPES:
+        return _read_text(ctx, q, cell, row, case)
+    if privacy.find_cpr(cell.value) or (not q.is_number and privacy.is_cpr_number(cell.value)):
+        # A CPR number typed where a choice, number or date belongs: read as the mask, so it fails.
+        # (A number in an amount cell is an amount, never masked.)
+        ctx.add("cpr-masked", cell=cell.ref, q=q, value=cell.value, row=row, case=case)
+        cell = Cell(privacy.mask_cpr(cell.value) if isinstance(cell.value, str) else privacy.CPR_MASK, cell.ref)
     parsed = _parse(q, cell.value)
     _add_notes(ctx, parsed, cell, q, row, case)
     return cell.ref, parsed.value, parsed.failed
+
+
+def _read_text(ctx, q: Question, cell: Cell, row, case) -> tuple[str | None, Any, bool]:
+    """Free text and the case number: CPR-like numbers masked, the row's name and birth date removed."""
+    parsed = values.parse_text(cell.value)
+    scrubbed, name, born = ctx.personal.scrub(parsed.value)
+    if q.role == "case_ref" and (parsed.notes or name or born):
+        # Never kept, and never repeated: the message names the cell and row only.
+        code = "case-ref-is-cpr" if parsed.notes else "case-ref-is-personal"
+        ctx.add(code, cell=cell.ref, row=row, header=q.header)
+        return cell.ref, None, True
+    for code, _extra in parsed.notes:
+        ctx.add(code, cell=cell.ref, q=q, value=scrubbed, row=row, case=case)
+    if name or born:
+        ctx.add("personal-in-text", cell=cell.ref, q=q, value=scrubbed, row=row, case=case)
+    return cell.ref, scrubbed, parsed.failed
 
 
 def _add_notes(ctx, parsed: values.Parsed, cell: Cell, q: Question, row, case, **more) -> None:
@@ -308,6 +362,7 @@ def _check_other_text(ctx, q, answers, refs, row, case) -> None:
         controller=question_ref(controller),
         other=q.other_choice,
     )
+    answers[q.id] = None  # the elaboration goes with the answer it elaborates
 
 
 def _check_required(ctx, q, answers, refs, errors, row, case) -> None:

@@ -18,13 +18,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from sdexl import messages
+from sdexl import messages, privacy
 from sdexl.survey.model import Question
 
 Note = tuple[str, dict[str, Any]]  # (catalogue code, extra message fields)
 
-CPR_MASK = "XXXXXX-XXXX"
-_CPR = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})-?(\d{4})(?!\d)")
+CPR_MASK = privacy.CPR_MASK
+
 _DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−"), "-")
 _SPACES = re.compile(r"\s+")
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 after Excel's leap-year bug
@@ -248,21 +248,6 @@ def parse_text(value: Any) -> Parsed:
 
 
 def mask_cpr(text: str) -> tuple[str, bool]:
-    found = False
-
-    def _replace(m: re.Match) -> str:
-        nonlocal found
-        if not _plausible_birth_date(m[1], m[2]):
-            return m[0]
-        found = True
-        return CPR_MASK
-
-    return _CPR.sub(_replace, text), found
-
-
-def _plausible_birth_date(day: str, month: str) -> bool:
-    try:
-        dt.date(2000, int(month), int(day))  # a leap year, so 29-02 passes
-    except ValueError:
-        return False
-    return True
+    """(``text`` masked, whether anything was masked): see sdexl/privacy.py."""
+    found = bool(privacy.find_cpr(text))
+    return (privacy.mask_cpr(text) if found else text), found

@@ -53,7 +53,7 @@ def write_dataset(snapshot: Snapshot, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     frame = dataset(snapshot)
     csv_path = folder / "data.csv"
-    frame.to_csv(csv_path, index=False, encoding="utf-8")
+    _for_csv(frame).to_csv(csv_path, index=False, encoding="utf-8")
     written = [csv_path]
     try:
         import pyarrow  # noqa: F401 - optional dependency
@@ -63,6 +63,24 @@ def write_dataset(snapshot: Snapshot, folder: Path) -> list[Path]:
     _for_parquet(frame).to_parquet(parquet_path, index=False)
     written.append(parquet_path)
     return written
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """Text a spreadsheet would run as a formula gets a leading ' (CSV only; parquet keeps the text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _for_csv(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for name in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[name]):
+            out[name] = out[name].astype(object).map(csv_safe)
+    return out
 
 
 def _for_parquet(frame: pd.DataFrame) -> pd.DataFrame:

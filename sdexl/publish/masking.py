@@ -6,14 +6,7 @@ Municipalities are told never to write CPR numbers, but free text is free: a
 
 from __future__ import annotations
 
-import re
+from sdexl.privacy import CPR_MASK as MASK
+from sdexl.privacy import mask_cpr
 
-CPR_LIKE = re.compile(r"\b\d{6}-?\d{4}\b")
-MASK = "XXXXXX-XXXX"
-
-
-def mask_cpr(text):
-    """``text`` with every CPR-like number replaced; non-text passes through."""
-    if not isinstance(text, str):
-        return text
-    return CPR_LIKE.sub(MASK, text)
+__all__ = ["MASK", "mask_cpr"]

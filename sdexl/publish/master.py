@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from sdexl import __version__
+from sdexl import __version__, messages
 from sdexl.analysis.snapshot import CASE_REF, KOMMUNEKODE, Snapshot
 from sdexl.analysis.tables import present
 from sdexl.publish.context import MasterInput
@@ -55,9 +55,18 @@ SHEETS = [
     ("Udvikling", "Udviklingen mellem opgørelserne nationalt, pr. KKR og pr. kommune."),
     ("Udtrådte", "Hvad der er sket med borgere, der ikke længere koster over 2 mio. kr."),
     ("Tiltag", "Kommunernes bemærkninger og beskrivelser af tiltag (fritekst, CPR-lignende numre maskeret)."),
-    ("Kvalitet", "Datakvalitet fra høstningen: vurderinger og problemer efter type."),
-    ("Kilder", "Hver høstet fil med kontrolsum, vurdering, tidspunkt, værktøjs- og definitionsversion."),
+    ("Kvalitet", "Datakvalitet fra indsamlingen: vurderinger og problemer efter type."),
+    ("Kilder", "Hver indlæst fil med kontrolsum, vurdering, tidspunkt, værktøjs- og definitionsversion."),
 ]
+
+
+SYNTHETIC_BANNER = "SYNTETISKE DATA – kun til demonstration"
+SYNTHETIC_NOTE_NAME = "LÆS_MIG.txt"
+SYNTHETIC_NOTE = (
+    "SYNTETISKE DATA – kun til demonstration.\n"
+    "master.xlsx, data.csv og data.parquet i denne mappe er lavet af sdexl demo af opdigtede svar. "
+    "Tallene siger intet om virkelige kommuner eller borgere.\n"
+)
 
 
 def build_outputs(ws, survey_id: str, snapshots: dict[str, Snapshot]) -> list[Path]:
@@ -76,7 +85,12 @@ def build_outputs(ws, survey_id: str, snapshots: dict[str, Snapshot]) -> list[Pa
         read_socio(ws.reference),
         threshold=ws.config.small_cell_threshold,
     )
-    written.append(write_master(folder / MASTER_NAME, ctx))
+    synthetic = bool(getattr(ws.config, "synthetic", False))
+    written.append(write_master(folder / MASTER_NAME, ctx, synthetic=synthetic))
+    if synthetic:
+        note = folder / SYNTHETIC_NOTE_NAME
+        note.write_text(SYNTHETIC_NOTE, encoding="utf-8")
+        written.append(note)
     return written
 
 
@@ -106,14 +120,16 @@ def _harvested(snapshot: Snapshot) -> bool:
     return bool(snapshot.participants) or (snapshot.submissions is not None and len(snapshot.submissions) > 0)
 
 
-def write_master(path: Path, ctx: MasterInput) -> Path:
+def write_master(path: Path, ctx: MasterInput, synthetic: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    mark = f"{SYNTHETIC_BANNER}: " if synthetic else ""
     workbook.set_properties(
         {
-            "title": f"{ctx.survey.title} – master",
+            "title": f"{mark}{ctx.survey.title} – master",
             "author": "sdexl",
-            "comments": f"sdexl {__version__}, definitionsversion {ctx.snapshot.survey_version}",
+            "comments": f"{mark}sdexl {__version__}, definitionsversion {ctx.snapshot.survey_version}",
+            **({"keywords": "SYNTETISK, demo"} if synthetic else {}),
         }
     )
     writers = {
@@ -131,7 +147,7 @@ def write_master(path: Path, ctx: MasterInput) -> Path:
         "Kilder": write_sources,
     }
     for name, _ in SHEETS:
-        sheet = SheetWriter(workbook, name)
+        sheet = SheetWriter(workbook, name, banner=SYNTHETIC_BANNER if synthetic else None)
         sheet.sheet.set_column(0, 0, 44)
         writers[name](sheet, ctx)
     workbook.close()
@@ -317,7 +333,7 @@ def initiatives_block(ctx: MasterInput) -> Block:
 
 
 def write_quality(writer: SheetWriter, ctx: MasterInput) -> None:
-    writer.heading("Kvalitet: datakvalitet fra høstningen")
+    writer.heading("Kvalitet: datakvalitet fra indsamlingen")
     writer.paragraph("Hvordan de modtagne filer blev vurderet, og hvilke problemer der blev fundet.")
     writer.skip()
     writer.block(verdict_block(ctx))
@@ -334,7 +350,7 @@ def verdict_block(ctx: MasterInput) -> Block:
     rows = [[VERDICTS.get(v, v), counts[v]] for v in order if v in counts]
     return Block(
         "Vurdering af modtagne filer",
-        "Antal filer pr. vurdering (alle høstede filer, også erstattede).",
+        "Antal filer pr. vurdering (alle indlæste filer, også erstattede).",
         f"Grundlag: n = {len(subs)} filer.",
         ["Vurdering", "Antal filer"],
         rows,
@@ -347,15 +363,20 @@ def issue_block(ctx: MasterInput) -> Block:
     rows = []
     if {"code", "severity", "count"} <= set(issues.columns):
         ordered = issues.sort_values(["severity", "count"], ascending=[True, False])
-        rows = [[str(r.code), _severity(str(r.severity)), int(r.count)] for r in ordered.itertuples(index=False)]
-    total = sum(r[2] for r in rows)
+        rows = [
+            [str(r.code), messages.title(str(r.code)), _severity(str(r.severity)), int(r.count)]
+            for r in ordered.itertuples(index=False)
+        ]
+    total = sum(r[3] for r in rows)
     return Block(
         "Problemer efter type",
-        "Antal fundne problemer pr. kode i de gældende filer. Koderne er forklaret i sdexl's fejlkatalog.",
+        "Antal fundne problemer pr. kode i de gældende filer. Kolonnen Forklaring giver kort koden fra "
+        "sdexls fejlkatalog.",
         f"Grundlag: n = {total} problemer.",
-        ["Kode", "Alvor", "Antal"],
+        ["Kode", "Forklaring", "Alvor", "Antal"],
         rows,
-        ["text", "text", "int"],
+        ["text", "text", "text", "int"],
+        [24, 48, 12, 10],
     )
 
 
@@ -378,7 +399,7 @@ SOURCE_COLUMNS = [
 
 
 def write_sources(writer: SheetWriter, ctx: MasterInput) -> None:
-    writer.heading("Kilder: hver høstet fil")
+    writer.heading("Kilder: hver indlæst fil")
     subs = ctx.snapshot.submissions
     writer.paragraph(
         "Filerne, som tallene bygger på. Kontrolsummen (SHA-256) identificerer præcis den fil, der blev "

@@ -55,12 +55,15 @@ class Placed:
 
 
 class SheetWriter:
-    def __init__(self, workbook, name: str):
+    def __init__(self, workbook, name: str, banner: str | None = None):
         self.workbook = workbook
         self.sheet = workbook.add_worksheet(name)
         self.name = name
         self.row = 0
         self._formats: dict[tuple, object] = {}
+        if banner:  # e.g. "SYNTETISKE DATA – kun til demonstration", above everything else
+            self.sheet.write_string(0, 0, banner, self.fmt(bold=True, font_size=14, font_color="#C00000"))
+            self.row = 1
 
     # -- formats ------------------------------------------------------------
     def fmt(self, kind: str = "text", **extra):

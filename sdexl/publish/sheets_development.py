@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sdexl.analysis.development import NATIONAL, RATE, Change, Development, band_label, development
 from sdexl.analysis.indicators import AGE_BAND, CASES, COST_BAND
-from sdexl.analysis.suppress import HIDDEN, is_small
+from sdexl.analysis.suppress import HIDDEN, SECONDARY_NOTE, is_small, secondary
 from sdexl.publish.context import INTERNAL_NOTE, NA, MasterInput
 from sdexl.publish.sheet import Block, Placed, SheetWriter
 
@@ -26,7 +26,7 @@ def write_development(writer: SheetWriter, ctx: MasterInput) -> None:
     if dev is None:
         writer.paragraph(
             "Der er kun data fra én opgørelse; udviklingen kan vises, når en senere (eller tidligere) "
-            "runde er høstet i samme arbejdsmappe."
+            "runde er indlæst i samme arbejdsmappe."
         )
         return
     writer.paragraph(
@@ -36,19 +36,21 @@ def write_development(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.paragraph(
         f"Kun de {len(dev.paired)} kommuner, der deltog i begge opgørelser, indgår, så ændringen ikke "
         "blot afspejler, hvilke kommuner der deltog. Raten bruger samme befolkningstal "
-        f"({ctx.population.quarter or 'ingen import'}) for begge år."
+        f"({ctx.population.quarter or 'ikke importeret'}) for begge år."
     )
     writer.paragraph(
         f'Tal mellem 1 og {ctx.threshold - 1} vises som "<{ctx.threshold}" i tabellerne for hele '
         'landet og KKR, og en ændring beregnet af dem som "skjult".'
     )
+    writer.paragraph(SECONDARY_NOTE)
     writer.skip()
+    extra = secondary_hidden(ctx, dev)
     start = writer.row
-    placed = writer.block(change_block(ctx, dev, dev.national, "Hele landet", suppressed=True))
+    placed = writer.block(change_block(ctx, dev, dev.national, "Hele landet", suppressed=True, extra=extra))
     band_rows = [i for i, c in enumerate(dev.national) if c.indicator == COST_BAND]
     if band_rows:
         _band_chart(writer, ctx, dev, placed, band_rows, start)
-    writer.block(change_block(ctx, dev, dev.per_kkr, "Pr. KKR", suppressed=True))
+    writer.block(change_block(ctx, dev, dev.per_kkr, "Pr. KKR", suppressed=True, extra=extra))
     writer.paragraph(INTERNAL_NOTE, bold=True)
     writer.block(change_block(ctx, dev, dev.per_municipality, "Pr. kommune", suppressed=False))
     writer.block(unpaired_block(ctx, dev))
@@ -69,11 +71,35 @@ def _band_chart(writer, ctx, dev: Development, placed, band_rows: list[int], sta
     )
 
 
+def secondary_hidden(ctx: MasterInput, dev: Development) -> set:
+    """Figures of the KKR and national tables hidden so no small one follows from the national total.
+
+    For each indicator, category and year the KKRs add up to the whole country
+    (the same paired municipalities): see ``sdexl.analysis.suppress.secondary``.
+    Keys are (level, indicator, code, "before" or "after").
+    """
+    values, lines = {}, []
+    national = {(c.indicator, c.code): c for c in dev.national if c.indicator != RATE}
+    for (indicator, code), whole in national.items():
+        members = [c for c in dev.per_kkr if (c.indicator, c.code) == (indicator, code)]
+        for when in ("before", "after"):
+            keys = [(c.level, indicator, code, when) for c in members]
+            values |= {k: getattr(c, when) for k, c in zip(keys, members)}
+            values[(whole.level, indicator, code, when)] = getattr(whole, when)
+            lines.append((keys, (whole.level, indicator, code, when)))
+    return secondary(values, lines, ctx.threshold)
+
+
 def change_block(
-    ctx: MasterInput, dev: Development, changes: list[Change], level_title: str, suppressed: bool
+    ctx: MasterInput,
+    dev: Development,
+    changes: list[Change],
+    level_title: str,
+    suppressed: bool,
+    extra: set | None = None,
 ) -> Block:
     cases = {c.level: c for c in changes if c.indicator == CASES}
-    rows = [_change_row(ctx, dev, c, suppressed, cases.get(c.level)) for c in changes]
+    rows = [_change_row(ctx, dev, c, suppressed, cases.get(c.level), extra or set()) for c in changes]
     first = "Kode" if level_title == "Pr. kommune" else "Niveau"
     header = [
         first,
@@ -91,7 +117,7 @@ def change_block(
     if level_title == "Pr. kommune":
         formats.insert(1, "text")
     return Block(
-        f"Udvikling – {level_title.lower()}",
+        f"Udvikling – {level_title[0].lower()}{level_title[1:]}",
         "Summen over de parrede kommuner, der har tallet i begge opgørelser; n kan derfor variere "
         "fra række til række. Raten er alle sager delt med alle 18-66-årige i de parrede kommuner med "
         "befolkningstal.",
@@ -103,7 +129,9 @@ def change_block(
     )
 
 
-def _change_row(ctx: MasterInput, dev: Development, change: Change, suppressed: bool, cases: Change | None) -> list:
+def _change_row(
+    ctx: MasterInput, dev: Development, change: Change, suppressed: bool, cases: Change | None, extra: set
+) -> list:
     label = band_label(dev.after, change.indicator, change.code) if change.code else ""
     level = change.level
     row = [level, INDICATOR_LABELS.get(change.indicator, change.indicator), label, change.n]
@@ -116,10 +144,18 @@ def _change_row(ctx: MasterInput, dev: Development, change: Change, suppressed: 
     diff, rel = change.difference, change.relative
     if change.indicator == RATE:
         # A rate over few cases gives the count back (the population is public).
-        if suppressed and cases is not None and any(is_small(v, ctx.threshold) for v in (cases.before, cases.after)):
+        if suppressed and cases is not None and (
+            any(is_small(v, ctx.threshold) for v in (cases.before, cases.after))
+            or any((cases.level, CASES, cases.code, when) in extra for when in ("before", "after"))
+        ):
             return row + [HIDDEN, HIDDEN, HIDDEN, HIDDEN]
-    elif suppressed and any(is_small(v, ctx.threshold) for v in (before, after)):
-        before, after = ctx.count(before), ctx.count(after)
+    elif suppressed and (
+        any(is_small(v, ctx.threshold) for v in (before, after))
+        or any((level, change.indicator, change.code, when) in extra for when in ("before", "after"))
+    ):
+        key = (level, change.indicator, change.code)
+        before = HIDDEN if (*key, "before") in extra else ctx.count(before)
+        after = HIDDEN if (*key, "after") in extra else ctx.count(after)
         diff = rel = HIDDEN
     return row + [before, after, diff, rel if rel is not None else f"{NA}: ingen sager før"]
 

@@ -7,7 +7,11 @@ These figures may go to every municipality, so counts are suppressed (see
 from __future__ import annotations
 
 from sdexl.analysis.indicators import EXIT_REASON
+from sdexl.analysis.suppress import HIDDEN, SECONDARY_NOTE, secondary
 from sdexl.analysis.tables import (
+    DROPPED,
+    INCOMPLETE,
+    MISMATCH,
     Distribution,
     Item,
     analysis_items,
@@ -23,6 +27,7 @@ from sdexl.reference import municipalities
 
 NATIONAL = "Hele landet"
 BASE_ROW = "Grundlag (n)"
+BASE = "base"  # the key of a table's total in secondary suppression
 CHART_COL = 4  # charts sit right of the three-column tables
 
 
@@ -34,11 +39,23 @@ def suppression_note(ctx: MasterInput) -> str:
     t = ctx.threshold
     return (
         f'Antal mellem 1 og {t - 1} vises som "<{t}", og andele beregnet af dem som "skjult", '
-        "så ingen borger kan genkendes."
+        "så ingen borger kan genkendes. " + SECONDARY_NOTE
     )
 
 
+def is_exit_reasons(item: Item) -> bool:
+    return bool(item.questions) and item.questions[0].indicator == EXIT_REASON
+
+
+def category_header(item: Item) -> str:
+    if item.kind == "choice":
+        return "Svar"
+    return "Årsag" if is_exit_reasons(item) else "Interval"
+
+
 def item_explanation(ctx: MasterInput, item: Item) -> str:
+    if is_exit_reasons(item):
+        return "Antal borgere pr. årsag, summeret over kommunerne, og andel af alle angivne årsager."
     if item.kind == "bands":
         return "Antal borgere i hvert interval, summeret over kommunerne, og andel af alle borgere i intervallerne."
     if item.kind == "number":
@@ -49,11 +66,28 @@ def item_explanation(ctx: MasterInput, item: Item) -> str:
     return text
 
 
+EXCLUSION_REASONS = {
+    INCOMPLETE: "ikke alle intervaller var gyldige tal",
+    MISMATCH: "intervallerne ikke gav antallet tilsammen",
+    DROPPED: "intervallerne manglede eller blev afvist ved indlæsningen, selv om antallet var oplyst",
+}
+
+
+def exclusion_text(dist: Distribution) -> str:
+    """' 2 kommuner er udeladt: 1, fordi ...; 1, fordi ...' (empty when none was)."""
+    if not dist.excluded:
+        return ""
+    total = sum(dist.excluded.values())
+    reasons = "; ".join(f"{n}, fordi {EXCLUSION_REASONS[reason]}" for reason, n in dist.excluded.items())
+    subject = "1 kommune er udeladt" if total == 1 else f"{total} kommuner er udeladt"
+    return f" {subject}, så fordelingen ikke skævvrides: {reasons}."
+
+
 def base_text(ctx: MasterInput, dist: Distribution, item: Item) -> str:
     if item.kind == "bands":
         return (
             f"Grundlag: {dist.base} borgere i n = {dist.respondents} kommuner med svar "
-            f"({dist.missing} kommuner uden svar)."
+            f"({dist.missing} kommuner uden svar)." + exclusion_text(dist)
         )
     return f"Grundlag: n = {dist.respondents} {unit(ctx)} med svar ({dist.missing} uden svar)."
 
@@ -83,15 +117,18 @@ def _chart_rows(categories: int) -> int:
 
 
 def land_block(ctx: MasterInput, item: Item, dist: Distribution) -> Block:
+    values = {i: count for i, count in enumerate(dist.counts)} | {BASE: dist.base}
+    lines = [] if item.multi else [(list(range(len(dist.counts))), BASE)]
+    extra = secondary(values, lines, ctx.threshold)
     rows = [
-        [label, ctx.count(count), ctx.share(dist.pct(i), count)]
+        [label, _count(ctx, count, i in extra), HIDDEN if i in extra else ctx.share(dist.pct(i), count)]
         for i, (label, count) in enumerate(zip(dist.categories, dist.counts))
     ]
     return Block(
         item.title,
         item_explanation(ctx, item),
         base_text(ctx, dist, item),
-        ["Svar" if item.kind == "choice" else "Interval", "Antal", "Andel"],
+        [category_header(item), "Antal", "Andel"],
         rows,
         ["text", "int", "pct"],
         [44, 10, 10],
@@ -182,10 +219,16 @@ def kkr_status_block(ctx: MasterInput) -> Block:
     rows = []
     groups = participants_by_kkr(ctx.participants)
     groups_all = participants_by_kkr([m for m in _all_codes()])
-    for kkr, codes in list(groups.items()) + [(NATIONAL, ctx.participants)]:
+    levels = list(groups.items()) + [(NATIONAL, ctx.participants)]
+    sums = {kkr: int(sum(ctx.cases(c) for c in codes if ctx.cases(c) is not None)) for kkr, codes in levels}
+    extra = secondary(sums, [(list(groups), NATIONAL)], ctx.threshold)
+    for kkr, codes in levels:
         total = len(groups_all[kkr]) if kkr in groups_all else len(municipalities())
         cases = [ctx.cases(c) for c in codes if ctx.cases(c) is not None]
         rate, n_rate = ctx.pooled_rate(codes)
+        if kkr in extra:  # hidden to protect a small count: the rate would give it back
+            rows.append([kkr, total, len(codes), len(codes) / total, HIDDEN, n_rate, HIDDEN])
+            continue
         rows.append(
             [
                 kkr,
@@ -229,24 +272,27 @@ def side_by_side_block(ctx: MasterInput, item: Item, groups: dict, title: str | 
     """Count and share per KKR and for the whole country, with a base row."""
     columns = {**groups, NATIONAL: ctx.snapshot.records}
     dists = {name: distribution(records, item) for name, records in columns.items()}
-    header = ["Svar" if item.kind == "choice" else "Interval"]
+    header = [category_header(item)]
     for name in columns:
         header += [f"{name}: antal", f"{name}: andel"]
     categories = next(iter(dists.values())).categories
+    extra = secondary(*_side_by_side_lines(item, dists, len(categories)), ctx.threshold)
     rows = []
     for i, label in enumerate(categories):
         row = [label]
-        for dist in dists.values():
-            row += [ctx.count(dist.counts[i]), ctx.share(dist.pct(i), dist.counts[i])]
+        for name, dist in dists.items():
+            hide = (i, name) in extra
+            row += [_count(ctx, dist.counts[i], hide), HIDDEN if hide else ctx.share(dist.pct(i), dist.counts[i])]
         rows.append(row)
     base_row = [BASE_ROW]
-    for dist in dists.values():
-        base_row += [ctx.count(dist.base), None]
+    for name, dist in dists.items():
+        base_row += [_count(ctx, dist.base, (BASE, name) in extra), None]
     rows.append(base_row)
     base = (
         "Grundlag: "
         + ", ".join(f"{name} n = {d.respondents}" for name, d in dists.items())
         + f" {unit(ctx) if item.kind != 'bands' else 'kommuner'} med svar."
+        + exclusion_text(dists[NATIONAL])
     )
     return Block(
         title or item.title,
@@ -257,6 +303,23 @@ def side_by_side_block(ctx: MasterInput, item: Item, groups: dict, title: str | 
         ["text"] + ["int", "pct"] * len(columns),
         [40] + [11] * (2 * len(columns)),
     )
+
+
+def _side_by_side_lines(item: Item, dists: dict[str, Distribution], categories: int):
+    """The counts by (category or BASE, column name), and the lines that add up to a shown total."""
+    values = {}
+    for name, dist in dists.items():
+        values |= {(i, name): count for i, count in enumerate(dist.counts)} | {(BASE, name): dist.base}
+    kkrs = [name for name in dists if name != NATIONAL]
+    lines = [([(key, k) for k in kkrs], (key, NATIONAL)) for key in [*range(categories), BASE]]
+    if not item.multi:  # a multi question's categories do not add up to its base
+        lines += [([(i, name) for i in range(categories)], (BASE, name)) for name in dists]
+    return values, lines
+
+
+def _count(ctx: MasterInput, value, hide: bool):
+    """A published count; "skjult" when it is hidden to protect a small one (secondary suppression)."""
+    return HIDDEN if hide else ctx.count(value)
 
 
 # -- Udtrådte -----------------------------------------------------------------

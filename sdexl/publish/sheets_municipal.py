@@ -24,6 +24,13 @@ BAND_PREFIX = {COST_BAND: "Udgift", AGE_BAND: "Alder"}
 # -- Kommuner -----------------------------------------------------------------
 
 
+
+def population_text(ctx: MasterInput) -> str:
+    """'befolkningstal fra 2024K1 for 97 kommuner', or that none is imported."""
+    if not ctx.population.values:
+        return "befolkningstal er ikke importeret"
+    return f"befolkningstal fra {ctx.population.quarter or 'ukendt kvartal'} for {len(ctx.population.values)} kommuner"
+
 def write_municipalities(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("Kommuner: status pr. kommune")
     writer.paragraph(INTERNAL_NOTE, bold=True)
@@ -59,8 +66,7 @@ def municipalities_block(ctx: MasterInput) -> Block:
     if has_total:
         explanation += " Andelen i botilbud = borgere over 2 mio. kr. / alle borgere i botilbud."
     base = (
-        f"Grundlag: n = {len(ctx.participants)} deltagende kommuner af 98; befolkningstal fra "
-        f"{ctx.population.quarter or 'ingen import'} for {len(ctx.population.values)} kommuner."
+        f"Grundlag: n = {len(ctx.participants)} deltagende kommuner af 98; " + population_text(ctx) + "."
     )
     return Block(
         "Nøgletal pr. kommune", explanation, base, header, rows, formats, [6, 18, 18, 20] + [12] * (len(header) - 4)
