@@ -156,8 +156,19 @@ def _number(value) -> float | None:
 
 def value_of(frame: pd.DataFrame, kommunekode: str, indicator: str, code: str = "") -> float | None:
     """One figure from an indicator table, or None when it is absent."""
-    hit = frame[(frame[KOMMUNEKODE] == kommunekode) & (frame["indicator"] == indicator) & (frame["code"] == code)]
-    return None if hit.empty else float(hit["value"].iloc[0])
+    return lookup(frame).get((kommunekode, indicator, code))
+
+
+def lookup(frame: pd.DataFrame) -> dict[tuple[str, str, str], float]:
+    """The indicator table as a dict keyed by (kommunekode, indicator, code).
+
+    Built once per table: filtering the frame for every municipality and band
+    made the master build quadratic in practice.
+    """
+    return {
+        (k, i, c): float(v)
+        for k, i, c, v in zip(frame[KOMMUNEKODE], frame["indicator"], frame["code"], frame["value"])
+    }
 
 
 def rate_per_1000(cases: float | None, population: float | None) -> float | None:

@@ -9,7 +9,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from sdexl.analysis.indicators import CASES, indicators, rate_per_1000, value_of
+from sdexl.analysis.indicators import CASES, indicators, lookup, rate_per_1000
 from sdexl.analysis.records import complete
 from sdexl.analysis.snapshot import Snapshot
 from sdexl.analysis.suppress import derived, suppress_small
@@ -59,8 +59,15 @@ class MasterInput:
         taking_part = set(self.participants)
         return [m.code for m in municipalities() if m.code not in taking_part]
 
+    @cached_property
+    def indicator_values(self) -> dict[tuple[str, str, str], float]:
+        return lookup(self.indicator_frame)
+
+    def indicator(self, code: str, indicator: str, band: str = "") -> float | None:
+        return self.indicator_values.get((code, indicator, band))
+
     def cases(self, code: str) -> float | None:
-        return value_of(self.indicator_frame, code, CASES)
+        return self.indicator(code, CASES)
 
     @cached_property
     def rates(self) -> dict[str, float]:

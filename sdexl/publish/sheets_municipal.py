@@ -6,7 +6,7 @@ consultants need each municipality's exact figures, so nothing is hidden.
 
 from __future__ import annotations
 
-from sdexl.analysis.indicators import AGE_BAND, BOTILBUD_TOTAL, COST_BAND, bands, total_question, value_of
+from sdexl.analysis.indicators import AGE_BAND, BOTILBUD_TOTAL, COST_BAND, bands, total_question
 from sdexl.analysis.stats import correlation, ranking, variation
 from sdexl.publish.context import (
     INTERNAL_NOTE,
@@ -82,11 +82,11 @@ def _municipality_row(ctx: MasterInput, code: str, has_total: bool, band_columns
     row += [cases if cases is not None else NA_NO_ANSWER, people if people is not None else NA]
     row.append(ctx.rates[code] if code in ctx.rates else ctx.rate_reason(code))
     if has_total:
-        total = value_of(ctx.indicator_frame, code, BOTILBUD_TOTAL)
+        total = ctx.indicator(code, BOTILBUD_TOTAL)
         row.append(total if total is not None else NA_NO_ANSWER)
         row.append(_share_in_botilbud(cases, total))
     for indicator, band in band_columns:
-        value = value_of(ctx.indicator_frame, code, indicator, band.code)
+        value = ctx.indicator(code, indicator, band.code)
         row.append(value if value is not None else NA_NO_ANSWER)
     return row
 
