@@ -305,11 +305,8 @@ def _harvest_one_guarded(ws, conn, incoming: Incoming, *args) -> FileResult:
     """
     try:
         return _harvest_one(ws, conn, incoming, *args)
-    except Exception as exc:
-        log.warning("an incoming file failed in harvest (%s)", type(exc).__name__)
-        log.debug("traceback of the failure", exc_info=True)  # opt-in: the message may quote a cell
-        display = PurePosixPath(incoming.name).name
-        return FileResult(incoming.name, None, "rejected", issues=[_unreadable(display, exc)], new=False)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        return _failed(incoming, exc)
 
 
 def _harvest_one(ws, conn, incoming: Incoming, surveys, issued, options, workdir, reports) -> FileResult:
