@@ -310,40 +310,14 @@ def _harvest_one_guarded(ws, conn, incoming: Incoming, *args) -> FileResult:
 
 
 def _harvest_one(ws, conn, incoming: Incoming, surveys, issued, options, workdir, reports) -> FileResult:
-    display = PurePosixPath(incoming.name).name
-    if incoming.ignored:
-        return FileResult(incoming.name, None, "ignored", issues=[Finding("ignored-file").issue(display)], new=False)
-    try:
-        sha = sha256_file(incoming.path)
-    except OSError as exc:
-        log.warning("cannot read an incoming file: %s", type(exc).__name__)
-        return FileResult(incoming.name, None, "rejected", issues=[_unreadable(display, exc)], new=False)
-    earlier = _earlier_sighting(conn, incoming, sha)
-    if earlier is not None:
-        return earlier
-    try:
-        archived = archive(ws, incoming.path, sha)
-    except Exception as exc:  # noqa: BLE001 - not recorded: the next run tries again
-        log.warning("file %s: could not be archived (%s)", sha[:12], type(exc).__name__)
-        return FileResult(incoming.name, sha, "rejected", issues=[_unreadable(display, exc)], new=False)
-    outcome = _examine_guarded(archived, incoming, surveys, issued, options, workdir, sha)
-    _attribute_rejected(outcome, incoming, surveys, issued)
-    archived_rel = archived.relative_to(ws.root).as_posix()
-    with conn:
-        _record(conn, incoming, sha, archived_rel, outcome, surveys)
-    if outcome.verdict in NEEDS_FEEDBACK:
-        reports[sha] = Parsed(outcome.report, _parse_copy(workdir, incoming, outcome) or ws.root / archived_rel)
-    log.info("file %s: %s", sha[:12], outcome.verdict)
-    ident = outcome.ident
-    return FileResult(
-        incoming.name,
-        sha,
-        outcome.verdict,
-        ident.survey_id,
-        ident.kommunekode,
-        _n_cases(outcome.report, surveys.get(ident.survey_id or "")),
-        list(outcome.report.issues),
-    )
+    """One file start to end: for a file that waited for a job with the same bytes."""
+    prepared = _prepare(ws, conn, incoming, workdir, waiting=set())
+    if isinstance(prepared, FileResult):
+        return prepared
+    outcome = _examine_guarded(prepared.archived, incoming, surveys, issued, options, workdir, prepared.sha)
+    entry = _finish(ws, conn, prepared, outcome, surveys, issued, reports)
+    conn.commit()
+    return entry
 
 
 def _examine_guarded(archived, incoming, surveys, issued, options: Options, workdir, sha) -> Outcome:
