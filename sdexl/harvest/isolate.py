@@ -42,11 +42,8 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def call_isolated(fn: Callable[..., Any], *args: Any, timeout: float, memory_bytes: int) -> Any:
-    """``fn(*args)`` in a forked child; its result must pickle."""
-    if not can_fork():
-        return fn(*args)
-    ctx = multiprocessing.get_context("fork")
+def _start_child(ctx, fn: Callable[..., Any], args: tuple, memory_bytes: int):
+    """Fork a child running ``fn(*args)``; returns (the reader of its answer, the child)."""
     reader, writer = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(writer, fn, args, memory_bytes), daemon=True)
     # Frozen objects are never visited by the child's garbage collector, so
@@ -57,6 +54,14 @@ def call_isolated(fn: Callable[..., Any], *args: Any, timeout: float, memory_byt
     finally:
         gc.unfreeze()
     writer.close()  # the parent's copy: EOF on the reader once the child is gone
+    return reader, child
+
+
+def call_isolated(fn: Callable[..., Any], *args: Any, timeout: float, memory_bytes: int) -> Any:
+    """``fn(*args)`` in a forked child; its result must pickle."""
+    if not can_fork():
+        return fn(*args)
+    reader, child = _start_child(multiprocessing.get_context("fork"), fn, args, memory_bytes)
     try:
         if not reader.poll(timeout):
             raise TimedOut(timeout)
@@ -103,14 +108,7 @@ def map_isolated(
                     exhausted = True
                     break
                 index, args = item
-                reader, writer = ctx.Pipe(duplex=False)
-                child = ctx.Process(target=_child, args=(writer, fn, args, memory_bytes), daemon=True)
-                gc.freeze()
-                try:
-                    child.start()
-                finally:
-                    gc.unfreeze()
-                writer.close()
+                reader, child = _start_child(ctx, fn, args, memory_bytes)
                 running[reader] = (index, child, time.monotonic() + timeout)
             while next_out in done:
                 result, error = done.pop(next_out)
