@@ -1,7 +1,10 @@
 """The workspace ledger: one SQLite file recording what was issued and what came back.
 
-Schema changes are appended to ``MIGRATIONS``; ``PRAGMA user_version`` says how
-many have run, so an old workspace is upgraded in place when it is opened.
+Schema changes are appended to ``MIGRATIONS`` as (name, script); the table
+``migrations`` records which names have run, so an old workspace is upgraded in
+place when it is opened, and migrations written on separate branches can be
+merged in any order (each names the tables it adds). Workspaces made before
+the table existed counted their migrations in ``PRAGMA user_version``.
 Personal fields never enter the ledger: harvest drops them before storing.
 """
 
@@ -13,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-MIGRATIONS: list[str] = [
-    # 1: workbooks issued by `sdexl generate`
-    """
+MIGRATIONS: list[tuple[str, str]] = [
+    # workbooks issued by `sdexl generate`
+    ("issued", """
     CREATE TABLE issued (
         token          TEXT PRIMARY KEY,
         survey_id      TEXT NOT NULL,
@@ -27,12 +30,12 @@ MIGRATIONS: list[str] = [
         generated_at   TEXT NOT NULL
     );
     CREATE INDEX issued_by_kommune ON issued (survey_id, kommunekode);
-    """,
-    # 2: what `sdexl harvest` received (sdexl/harvest/run.py). One submission per
+    """),
+    # what `sdexl harvest` received (sdexl/harvest/run.py). One submission per
     # distinct content (sha256); every name the bytes arrived under is a sighting.
     # superseded_by is set when a later usable file from the same municipality
     # and survey arrives; the earlier row and its archived file stay.
-    """
+    ("submissions", """
     CREATE TABLE submissions (
         sha256         TEXT PRIMARY KEY,
         file           TEXT NOT NULL,
@@ -83,7 +86,7 @@ MIGRATIONS: list[str] = [
         error       INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (submission, record, question_id)
     );
-    """,
+    """),
 ]
 
 
@@ -119,11 +122,19 @@ def opened(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
-    done = conn.execute("PRAGMA user_version").fetchone()[0]
-    for number, script in enumerate(MIGRATIONS[done:], start=done + 1):
+    with conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        legacy = conn.execute("PRAGMA user_version").fetchone()[0]
+        for name, _ in MIGRATIONS[:legacy]:  # counted before names existed: the first ``legacy`` ran
+            conn.execute("INSERT OR IGNORE INTO migrations VALUES (?, datetime('now'))", (name,))
+        conn.execute("PRAGMA user_version = 0")
+    done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+    for name, script in MIGRATIONS:
+        if name in done:
+            continue
         with conn:
-            conn.executescript(script)
-            conn.execute(f"PRAGMA user_version = {number}")
+            # executescript commits first; the script and its record still land together below
+            conn.executescript(f"BEGIN; {script}; INSERT INTO migrations VALUES ('{name}', datetime('now')); COMMIT;")
 
 
 def record_issued(conn: sqlite3.Connection, issued: Issued) -> None:

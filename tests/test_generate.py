@@ -198,8 +198,22 @@ def test_all_generated_workbooks_open_in_libreoffice(generated, soffice, tmp_pat
 
 
 def test_ledger_schema_is_migrated_once(workspace):
-    conn = ledger.connect(workspace.ledger_path)
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    conn.close()
+    ledger.connect(workspace.ledger_path).close()
+    ledger.connect(workspace.ledger_path).close()  # a second open runs nothing again
     conn = sqlite3.connect(workspace.ledger_path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == version == len(ledger.MIGRATIONS)
+    names = [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY rowid")]
+    assert names == [name for name, _ in ledger.MIGRATIONS]
+
+
+def test_a_ledger_counted_by_user_version_is_upgraded_by_name(workspace):
+    """Workspaces made before named migrations recorded only how many had run."""
+    workspace.ledger_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(workspace.ledger_path)
+    for _, script in ledger.MIGRATIONS[:2]:
+        conn.executescript(script)
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    ledger.connect(workspace.ledger_path).close()  # must not re-create the tables of the first two
+    conn = sqlite3.connect(workspace.ledger_path)
+    assert {r[0] for r in conn.execute("SELECT name FROM migrations")} == {n for n, _ in ledger.MIGRATIONS}

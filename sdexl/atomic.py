@@ -1,0 +1,67 @@
+"""Outputs appear whole or not at all.
+
+Every file sdexl writes for people (master.xlsx, data.csv, feedback, receipts,
+reports, mail drafts) is written to a temporary file in the same folder and
+renamed into place. A rename within one folder is atomic on POSIX and on NTFS,
+so a harvest killed mid-write leaves the previous version (or nothing), never a
+half-written or 0-byte file. Temporary files are named ``.<name>.<random>.tmp``;
+``remove_stale_temporaries`` clears those a killed run left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+TEMP_SUFFIX = ".tmp"
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target``; renamed onto ``target`` when the block ends without error.
+
+    For writers that want a file name (xlsxwriter, pandas). On an exception the
+    temporary file is removed and ``target`` is untouched.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    os.close(fd)
+    temp = Path(name)
+    try:
+        yield temp
+        _fsync(temp)
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def write_bytes(target: Path, data: bytes) -> Path:
+    with atomic_path(target) as temp:
+        temp.write_bytes(data)
+    return Path(target)
+
+
+def write_text(target: Path, text: str, encoding: str = "utf-8") -> Path:
+    return write_bytes(target, text.encode(encoding))
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete temporary files a killed writer left in ``folder`` (recursively); returns how many."""
+    removed = 0
+    if not Path(folder).is_dir():
+        return 0
+    for path in Path(folder).rglob(f".*{TEMP_SUFFIX}"):
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _fsync(path: Path) -> None:
+    """The bytes are on disk before the rename makes them visible (a power cut keeps the old file)."""
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
