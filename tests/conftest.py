@@ -36,14 +36,14 @@ def soffice() -> str:
 
 
 def convert(soffice: str, source: Path, target_format: str, outdir: Path, timeout: int = 180) -> Path:
-    """Open ``source`` in LibreOffice headless and save it as ``target_format`` (xlsx, xls, ods).
+    """Open ``source`` in LibreOffice headless and save it as ``target_format`` (xlsx, xls, ods, pdf).
 
     A private profile per call: parallel or repeated runs never share a locked
     profile, and the user's own LibreOffice settings never leak into a test.
     """
     outdir.mkdir(parents=True, exist_ok=True)
     profile = Path("/tmp") / f"sdexl_lo_{uuid.uuid4().hex}"
-    filters = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods"}
+    filters = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods", "pdf": "pdf:calc_pdf_Export"}
     try:
         done = subprocess.run(
             [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
