@@ -425,7 +425,18 @@ def render(code: str, **fields: object) -> str:
     fields.setdefault("hint", "")
     if isinstance(fields.get("count"), int):
         fields.setdefault("rows", rows_text(fields["count"]))  # "1 række" / "2 rækker"
-    return message(code).template.format_map(fields)
+    return single_stops(message(code).template.format_map(fields))
+
+
+_DOUBLED_STOP = re.compile(r"(?<!\.)\.\.(?=\s|$)")
+
+
+def single_stops(text: str) -> str:
+    """One full stop where a field ending in one ("feltet Sag nr.") meets the template's own.
+
+    Only before a space or the end: a value quoted in the text ('2..5') and an ellipsis stay as they are.
+    """
+    return _DOUBLED_STOP.sub(".", text)
 
 
 def where(sheet: object, cell: object = None, case: object = None) -> str:
@@ -479,3 +490,31 @@ def join_and(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + PHRASES["and"] + items[-1]
+
+
+# --- The round: feedback sheet, receipts, mails, status workbook (engineer "round") ---------------
+# Danish texts that are not issues of a returned file. Code reads them by key.
+
+ROUND_TEXTS: dict[str, str] = {
+    "feedback-title": "Fejl og rettelser",
+    "feedback-intro": (
+        "Vi har læst jeres skema. Ret venligst {points} under »Skal rettes« herunder på fanen {sheet} "
+        "(cellerne er markeret med orange, og et klik på cellen i kolonnen Celle fører jer derhen), gem filen, "
+        "og send den retur. Tak for hjælpen."
+    ),
+    "feedback-point-one": "punktet",
+    "feedback-points": "de {n} punkter",
+    "feedback-intro-nothing": (
+        "Vi har læst jeres skema, og der er intet, der skal rettes. Punkterne herunder er kun til orientering; "
+        "I behøver ikke sende skemaet igen."
+    ),
+    "feedback-notes-need-nothing": (
+        "Punkterne under »Bemærk« og »Rettet af os« kræver ikke, at I sender skemaet igen: svarene er brugt, "
+        "og det, vi har rettet, står allerede rigtigt i denne fil."
+    ),
+    "feedback-action-header": "Handling",
+    "feedback-action-fix": "Skal rettes",
+    "feedback-action-note": "Bemærk",
+    "feedback-action-fixed": "Rettet af os",
+    "feedback-link-tip": "Gå til cellen",
+}
