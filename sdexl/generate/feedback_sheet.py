@@ -40,6 +40,7 @@ def write_feedback_sheet(wb: Workbook, survey, styles: Styles, problems: list, c
     text = messages.ROUND_TEXTS
     to_fix = sum(p.action == "fix" for p in problems)
     ws.write_string(0, 0, text["feedback-title"], styles.title)
+    ws.set_row(0, 24)  # the 16 pt title, clear of the text below
     ws.merge_range(1, 0, 1, 5, intro(survey.entry_sheet, to_fix), styles.wrap)
     ws.set_row(1, 15 * (len(intro(survey.entry_sheet, to_fix)) // 150 + 1))
     if to_fix < len(problems):
@@ -48,6 +49,7 @@ def write_feedback_sheet(wb: Workbook, survey, styles: Styles, problems: list, c
     headers = ["Nr.", text["feedback-action-header"], "Fane", "Celle", "Celle i jeres fil", "Besked"]
     for col, header in enumerate(headers):
         ws.write_string(HEADER_ROW, col, header, styles.header)
+    ws.set_row(HEADER_ROW, 30)  # "Celle i jeres fil" wraps to two lines
     colours = {action: _cell(wb, bg_color=colour, bold=action == "fix") for action, colour in ACTION_COLOURS.items()}
     link = _cell(wb, font_color="#0563C1", underline=1)
     plain = _cell(wb)

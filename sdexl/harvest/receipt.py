@@ -30,6 +30,7 @@ RECEIPT_FOLDER = "kvitteringer"
 RETIRED_FOLDER = "forældet"
 ACCEPTED = ("accepted", "accepted_with_warnings")
 SHEET = "Kvittering"
+LABEL_WIDTH = 32  # characters in column A
 
 
 @dataclass
@@ -133,11 +134,11 @@ def receipt_workbook(receipt: Receipt, config) -> bytes:
     base = {"font_name": "Calibri", "font_size": 11, "valign": "top"}
     title = wb.add_format({**base, "bold": True, "font_size": 16, "font_color": "#1F4E79"})
     subtitle = wb.add_format({**base, "bold": True, "font_size": 12, "font_color": "#1F4E79"})
-    bold = wb.add_format({**base, "bold": True})
+    bold = wb.add_format({**base, "bold": True, "text_wrap": True})
     wrap = wb.add_format({**base, "text_wrap": True})
     sheet = wb.add_worksheet(SHEET)
     sheet.hide_gridlines(2)
-    sheet.set_column(0, 0, 30)
+    sheet.set_column(0, 0, LABEL_WIDTH)
     sheet.set_column(1, 1, 90)
     row = 0
     if getattr(config, "synthetic", False):
@@ -151,6 +152,9 @@ def receipt_workbook(receipt: Receipt, config) -> bytes:
     for label, value in facts(receipt):
         sheet.write_string(row, 0, label, bold)
         sheet.write_string(row, 1, value, wrap)
+        lines = max(len(label) // (LABEL_WIDTH - 4), len(value) // 85) + 1
+        if lines > 1:  # LibreOffice does not grow rows for wrapped text on load
+            sheet.set_row(row, 15 * lines)
         row += 1
     row += 1
     sheet.write_string(row, 0, text["receipt-notes-heading"].format(n=len(receipt.notes)), subtitle)
