@@ -105,10 +105,11 @@ def facts(receipt: Receipt) -> list[tuple[str, str]]:
     ]
 
 
-def summary_lines(receipt: Receipt) -> list[str]:
-    """The receipt as lines of mail text: facts and the kinds of notes, never a cell's value."""
+def summary_lines(receipt: Receipt, with_file: bool = True) -> list[str]:
+    """The receipt as lines of text: facts and the kinds of notes, never a cell's value. A mail leaves out
+    the name of the file that came (``with_file=False``): a file name can carry a citizen's name."""
     text = messages.ROUND_TEXTS
-    lines = [f"{label}: {value}" for label, value in facts(receipt)]
+    lines = [f"{label}: {value}" for label, value in facts(receipt) if with_file or label != text["receipt-file"]]
     if receipt.note_titles:
         lines.append(text["receipt-notes-count"].format(n=sum(receipt.note_titles.values())))
         lines += [f"- {title}" + (f" ({n})" if n > 1 else "") for title, n in receipt.note_titles.items()]

@@ -13,6 +13,7 @@ copy of each sent message is kept in ``outgoing/<survey>/mail/sent/<kind>/``.
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 import time
@@ -56,6 +57,22 @@ class SmtpSettings:
         return cls(host=host, port=int(port) if port else DEFAULT_PORT, **kwargs)
 
 
+def _login(server: smtplib.SMTP, user: str, password: str) -> None:
+    """AUTH PLAIN with the credentials in UTF-8 when the server offers it (smtplib's own login encodes them as
+    ASCII, so a Danish password with æ, ø or å would fail, and it falls back from one mechanism to the next
+    after a refusal); otherwise smtplib's choice of mechanism."""
+    if "plain" in server.esmtp_features.get("auth", "").lower().split():
+        token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+        code, reply = server.docmd("AUTH", f"PLAIN {token}")
+        if code != 235:
+            raise smtplib.SMTPAuthenticationError(code, reply)
+        return
+    if not (user + password).isascii():
+        raise DeliveryError("the SMTP password has letters outside ASCII, and the server does not offer AUTH PLAIN, "
+                            "the only way sdexl can send them")
+    server.login(user, password)
+
+
 class SmtpSender:
     """One connection for a batch of messages, encrypted, rate-limited."""
 
@@ -83,7 +100,7 @@ class SmtpSender:
                 server.starttls(context=context)
                 server.ehlo()
             if s.user:
-                server.login(s.user, s.password or "")
+                _login(server, s.user, s.password or "")
         except smtplib.SMTPAuthenticationError as exc:
             raise DeliveryError(f"{s.host} refused the login of {s.user} ({exc.smtp_code}).") from exc
         except ssl.SSLError as exc:

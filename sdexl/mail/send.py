@@ -26,9 +26,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from sdexl import ledger, messages, privacy
+from sdexl import ledger, messages
 from sdexl.contacts import Contact, load_contacts
 from sdexl.harvest.feedback import feedback_path
 from sdexl.harvest.receipt import receipt_for, receipt_path, receipt_workbook, summary_lines, write_receipt
@@ -306,7 +306,6 @@ def _values(ws, conn, survey: Survey, kind: str, row: StatusRow, contact: Contac
         "kontakt_detaljer": text["mail-contact-or"].join(reach),
         "afsender": config.sender.name,
         "afsender_organisation": config.sender.organisation,
-        "modtaget_fil": "",
         "modtaget_tid": "",
         "modtaget_tekst": "",
         "tilbagemelding_tekst": "",
@@ -314,7 +313,6 @@ def _values(ws, conn, survey: Survey, kind: str, row: StatusRow, contact: Contac
     }
     sub = _submission(conn, row.file) if row.file else None
     if sub is not None:
-        values["modtaget_fil"] = privacy.mask_cpr(PurePosixPath(sub["file"]).name)
         values["modtaget_tid"] = danish_time(sub["received_at"])
     unfilled = row.status == "needs_correction" and not row.answered
     if kind == "reminder":
@@ -333,7 +331,7 @@ def _values(ws, conn, survey: Survey, kind: str, row: StatusRow, contact: Contac
         values["tilbagemelding_tekst"] = feedback
     if kind == "receipt" and sub is not None:
         receipt = receipt_for(conn, survey, sub["sha256"])
-        values["kvittering"] = "\n".join(summary_lines(receipt)) if receipt else ""
+        values["kvittering"] = "\n".join(summary_lines(receipt, with_file=False)) if receipt else ""
     return {k: messages.single_stops(v) for k, v in values.items()}
 
 

@@ -21,7 +21,8 @@ from sdexl.workspace import Workspace, builtin_templates
 SUBJECT_PREFIX = "Emne:"
 FOLDER = "mail"
 
-# Every field a template may use, with what it holds (README lists the same).
+# Every field a template may use, with what it holds (README lists the same). There is no field for the
+# name of the file a municipality sent: a file name can carry a citizen's name, and no mail text may.
 FIELDS = {
     "kommune": "the municipality's name",
     "kommunekode": "its kommunekode",
@@ -40,7 +41,6 @@ FIELDS = {
     "kontakt_detaljer": "how to reach the contact: mail and telephone",
     "afsender": "the sender's name (sender in sdexl.yaml)",
     "afsender_organisation": "the sender's organisation",
-    "modtaget_fil": "feedback: the file they sent",
     "modtaget_tid": "feedback: when it came",
     "modtaget_tekst": "reminder: what came from them so far, if anything",
     "tilbagemelding_tekst": "feedback: what is wrong, in one or two sentences",
