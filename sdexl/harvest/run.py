@@ -624,8 +624,11 @@ def _receipts(ws: Workspace, surveys, result: HarvestResult) -> None:
         result.notes.append(f"Receipts could not be written ({type(exc).__name__}); 'sdexl send SURVEY receipts' "
                             "writes them again.")
         return
-    if written:
-        result.notes.append(f"{len(written)} receipts written to {written[0].parent.relative_to(ws.root)}.")
+    folders: dict[Path, int] = {}
+    for path in written:
+        folders[path.parent] = folders.get(path.parent, 0) + 1
+    for folder, n in folders.items():
+        result.notes.append(f"{n} receipt{'s' if n != 1 else ''} written to {folder.relative_to(ws.root)}.")
 
 
 FEEDBACK_FOLDER = "tilbagemelding"  # as sdexl.harvest.feedback (not imported: it brings the generator)
