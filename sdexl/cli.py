@@ -75,10 +75,13 @@ def main(ctx, workspace, debug):
     \b
     A round, step by step:
       sdexl init runde-2024          # a workspace with the built-in surveys
+      sdexl -w runde-2024 reference contacts kontakter.csv
       sdexl -w runde-2024 generate sde-2024
-      (mail outgoing/sde-2024/*.xlsx; save the replies in incoming/)
+      sdexl -w runde-2024 send sde-2024 invitations
+      (save the replies in incoming/)
       sdexl -w runde-2024 harvest
       sdexl -w runde-2024 status sde-2024
+      sdexl -w runde-2024 send sde-2024 feedback     # then receipts, reminders
     """
     ctx.obj = Context(workspace, debug)
 
