@@ -70,11 +70,12 @@ def _status_sheet(wb, f, status: RoundStatus, cases_round: bool, synthetic: bool
     ws.write_string(row, 0, f"Status for {status.title}", f["title"])
     ws.write_string(row + 1, 0, f"Opgjort {danish_time(now_iso())}", f["text"])
     header_row = row + 3
-    columns = [("Kommunekode", 11), ("Kommune", 18), ("KKR", 20), ("Deltager", 9)]
+    columns = [("Kommunekode", 13), ("Kommune", 18), ("KKR", 20), ("Deltager", 9)]
     if cases_round:
         columns.append(("Aftale modtaget", 11))
-    columns += [("Inviteret", 11), ("Påmindet", 11), ("Seneste fil modtaget", 11), ("Status", 16),
-                ("Hvorfor", 40), ("Tilbagemelding sendt", 13), ("Kvittering sendt", 11)]
+    columns += [("Inviteret", 11), ("Påmindet", 11), ("Seneste fil modtaget", 11), ("Status", 25),
+                ("Hvorfor", 40), ("Tilbagemelding sendt", 14), ("Kvittering sendt", 11)]
+    reason_col = [name for name, _ in columns].index("Hvorfor")
     for col, (name, width) in enumerate(columns):
         ws.write_string(header_row, col, name, f["header"])
         ws.set_column(col, col, width)
@@ -89,7 +90,9 @@ def _status_sheet(wb, f, status: RoundStatus, cases_round: bool, synthetic: bool
             if isinstance(value, dt.date):
                 ws.write_datetime(header_row + 1 + n, col, dt.datetime.combine(value, dt.time()), f["date"])
             else:
-                ws.write_string(header_row + 1 + n, col, value or "", f["cellwrap" if col == 9 else "cell"])
+                ws.write_string(header_row + 1 + n, col, value or "", f["cellwrap" if col == reason_col else "cell"])
+        if r.reason and len(r.reason) > 40:  # LibreOffice does not grow rows for wrapped text on load
+            ws.set_row(header_row + 1 + n, 15 * (len(r.reason) // 38 + 1))
     last = header_row + len(status.rows)
     ws.autofilter(header_row, 0, last, len(columns) - 1)
     ws.freeze_panes(header_row + 1, 2)
@@ -100,7 +103,7 @@ def _status_sheet(wb, f, status: RoundStatus, cases_round: bool, synthetic: bool
 def _summary_sheet(wb, f, status: RoundStatus, synthetic: bool, today: dt.date | None) -> None:
     ws = wb.add_worksheet(SUMMARY_SHEET)
     ws.set_column(0, 0, 34)
-    ws.set_column(1, 3, 14)
+    ws.set_column(1, 3, 16)
     resp = status.response(today)
     row = 0
     if synthetic:
@@ -120,6 +123,7 @@ def _summary_sheet(wb, f, status: RoundStatus, synthetic: bool, today: dt.date |
     ]
     for col, name in enumerate(["Svar", "Antal kommuner", "Andel af deltagende"]):
         ws.write_string(row, col, name, f["header"])
+    ws.set_row(row, 30)
     for label, count, share in lines:
         row += 1
         ws.write_string(row, 0, label, f["cell"])
@@ -135,6 +139,7 @@ def _summary_sheet(wb, f, status: RoundStatus, synthetic: bool, today: dt.date |
         counts[r.status] = counts.get(r.status, 0) + 1
     for col, name in enumerate(["Status", "Antal kommuner"]):
         ws.write_string(row, col, name, f["header"])
+    ws.set_row(row, 30)
     for s in ORDER:
         row += 1
         ws.write_string(row, 0, _danish(s), f["cell"])
@@ -144,6 +149,7 @@ def _summary_sheet(wb, f, status: RoundStatus, synthetic: bool, today: dt.date |
     row += 2
     for col, name in enumerate(["KKR", "Deltagende", "Har svaret", "Andel der har svaret"]):
         ws.write_string(row, col, name, f["header"])
+    ws.set_row(row, 30)
     for kkr in kkr_names():
         members = [r for r in status.participants if r.kkr == kkr]
         answered = sum(r.answered for r in members)
