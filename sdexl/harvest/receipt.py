@@ -1,6 +1,6 @@
 """A receipt for each accepted return: what was received, when, how many cases, and any notes.
 
-``output/<survey>/kvitteringer/<kode>_<Kommune>.xlsx``, one small Danish workbook
+``output/<survey>/kvitteringer/<kode>_<Kommune>_kvittering.xlsx``, one small Danish workbook
 per municipality whose current file is accepted (with or without notes). It is
 built from the ledger alone, so ``sdexl send SURVEY receipts`` can make one for
 a file harvested before receipts existed. A municipality whose file was accepted
@@ -49,7 +49,8 @@ class Receipt:
 
 
 def receipt_path(ws: Workspace, survey_id: str, kommune: Municipality) -> Path:
-    return ws.output_dir(survey_id) / RECEIPT_FOLDER / f"{kommune.file_stem}.xlsx"
+    """``101_København_kvittering.xlsx``: attached to a mail, it is not mistaken for the workbook itself."""
+    return ws.output_dir(survey_id) / RECEIPT_FOLDER / f"{kommune.file_stem}_kvittering.xlsx"
 
 
 def receipt_for(conn: sqlite3.Connection, survey: Survey, sha256: str) -> Receipt | None:
