@@ -75,10 +75,13 @@ def main(ctx, workspace, debug):
     \b
     A round, step by step:
       sdexl init runde-2024          # a workspace with the built-in surveys
+      sdexl -w runde-2024 reference contacts kontakter.csv
       sdexl -w runde-2024 generate sde-2024
-      (mail outgoing/sde-2024/*.xlsx; save the replies in incoming/)
+      sdexl -w runde-2024 send sde-2024 invitations
+      (save the replies in incoming/)
       sdexl -w runde-2024 harvest
       sdexl -w runde-2024 status sde-2024
+      sdexl -w runde-2024 send sde-2024 feedback     # then receipts, reminders
     """
     ctx.obj = Context(workspace, debug)
 
@@ -152,7 +155,7 @@ def template_schema(output):
 @click.option("-k", "--kommune", "kommuner", multiple=True, help="Kommunekode to generate for (repeatable; default all 98).")
 @pass_ctx
 def generate(ctx, survey, kommuner):
-    """Write one workbook per municipality to outgoing/SURVEY/.
+    """Write one workbook per municipality to outgoing/SURVEY/ (the participants: all 98 by default).
 
     \b
     Example:
@@ -162,8 +165,28 @@ def generate(ctx, survey, kommuner):
     from sdexl.generate.run import generate_all
 
     ws = ctx.workspace()
-    result = generate_all(ws, survey, list(kommuner) or None, progress=True)
+    chosen = list(kommuner) or _participant_codes(ws, survey)
+    result = generate_all(ws, survey, chosen, progress=True)
     click.echo(f"Wrote {len(result.files)} workbooks to {ws.outgoing_dir(survey)}")
+
+
+def _participant_codes(ws, survey: str) -> list[str] | None:
+    """The round's sign-up list, or None (all 98) when there is none (sdexl participants)."""
+    from sdexl import ledger
+    from sdexl.participants import participation
+
+    ws.survey(survey)
+    conn = ledger.connect(ws.ledger_path)
+    try:
+        found = participation(conn, survey)
+    finally:
+        conn.close()
+    if not found.explicit:
+        return None
+    if not found.members:
+        raise click.ClickException(f"Nobody takes part in {survey}: add participants first (sdexl participants {survey} add KODE...).")
+    click.echo(f"Generating for the {len(found.members)} participants of {survey} (sdexl participants {survey}).")
+    return found.ordered()
 
 
 @main.command()
@@ -232,38 +255,271 @@ def _echo_harvested(entry) -> None:
 
 @main.command()
 @click.argument("survey")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per municipality.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: the round and one entry per municipality.")
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False), help="Also write the overview as a Danish workbook to share.")
+@click.option("--all", "show_all", is_flag=True, help="Also list municipalities that do not take part (with a sign-up list).")
 @pass_ctx
-def status(ctx, survey, as_json):
-    """Show where each of the 98 municipalities stands in SURVEY.
+def status(ctx, survey, as_json, xlsx, show_all):
+    """Show where each of the 98 municipalities stands in SURVEY, and the response rate.
 
-    Status is the verdict of the municipality's current file: missing,
-    accepted, accepted_with_warnings, needs_correction or rejected. Errors
-    and warnings are counted in that file.
+    Status is the verdict of the municipality's current file (the latest
+    with answers): accepted, accepted_with_warnings, needs_correction; or
+    rejected (files came, none usable: the reason is quoted), missing (a
+    workbook was issued, nothing came back), not_issued (no workbook
+    generated yet) or not_participating. An unfilled workbook or a rejected
+    file arriving after the current file is noted, never used. The dates
+    show when the municipality was invited and reminded, when its latest
+    file came, and when feedback and the receipt were sent ('sdexl send').
 
     \b
     Examples:
       sdexl status sde-2024
-      sdexl status sde-2022 --json | jq '.[] | select(.status == "missing") | .kommune'
+      sdexl status sde-2024 --xlsx status-sde-2024.xlsx
+      sdexl status sde-2022 --json | jq '.municipalities[] | select(.status == "missing") | .kommune'
     """
     import json
 
-    from sdexl.harvest.status import summary, survey_status
+    from sdexl.harvest.status import round_status, summary
 
     ws = ctx.workspace()
-    rows = survey_status(ws, survey)
+    result = round_status(ws, survey)
+    if xlsx:
+        from sdexl.harvest.status_workbook import write_status_workbook
+
+        written = write_status_workbook(Path(xlsx), result, ws.survey(survey).kind == "cases", ws.config.synthetic)
+        if not as_json:
+            click.echo(f"Wrote {written}")
     if as_json:
-        keys = ("kommunekode", "kommune", "kkr", "status", "cases", "errors", "warnings", "file", "issued", "returned")
-        click.echo(json.dumps([{k: r.as_json()[k] for k in keys} for r in rows], ensure_ascii=False, indent=2))
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"{'Code':>4}  {'Kommune':<18} {'Issued':<6} {'Status':<23} {'Cases':>5} {'E':>3} {'W':>3}  File")
-    for r in rows:
-        issued = "yes" if r.issued else "no"
+    if not result.generated and not any(r.returned for r in result.rows):
+        click.echo(f"No workbook of {survey} has been generated in this workspace, and no file for it has come back,")
+        click.echo(f"so there is no status to show. Generate the workbooks with: sdexl generate {survey}")
+        _echo_participation(result, survey)
+        return
+    click.echo(f"{'Code':>4}  {'Kommune':<18} {'Status':<23} {'Cases':>5} {'E':>3} {'W':>3}  "
+               f"{'Invited':<10} {'Reminded':<10} {'Received':<10} {'Feedback':<10} Receipt")
+    hidden = [r for r in result.rows if r.status == "not_participating" and not show_all]
+    for r in result.rows:
+        if r in hidden:
+            continue
         click.echo(
-            f"{r.kommunekode:>4}  {r.kommune:<18} {issued:<6} {r.status:<23} {r.cases:>5} {r.errors:>3} {r.warnings:>3}"
-            f"  {r.file or ''}"
+            f"{r.kommunekode:>4}  {r.kommune:<18} {r.status:<23} {r.cases:>5} {r.errors:>3} {r.warnings:>3}  "
+            f"{_day(r.invited_at):<10} {_day(r.reminded_at, r.reminders):<10} {_day(r.received_at):<10} "
+            f"{_day(r.feedback_sent_at):<10} {_day(r.receipt_sent_at):<10}".rstrip()
         )
-    click.echo(", ".join(f"{n} {s}" for s, n in sorted(summary(rows).items())))
+        if r.reason:
+            click.echo(f"      why: \"{r.reason}\" ({r.file})")
+        if r.note:
+            click.echo(f"      note: {r.note}")
+    click.echo(", ".join(f"{n} {s}" for s, n in sorted(summary(result.rows).items())))
+    if hidden:
+        click.echo(f"({len(hidden)} municipalities that do not take part are not listed; --all lists them.)")
+    click.echo(_response_line(result))
+    for entry in result.unattributed:
+        click.echo(f"Not tied to any municipality: {entry['file']} ({entry['verdict']}: \"{entry['reason']}\")")
+    _echo_participation(result, survey)
+    for note in result.notes:
+        click.echo(note, err=True)
+
+
+def _day(iso: str | None, count: int = 1) -> str:
+    if not iso:
+        return ""
+    from sdexl.when import local_date
+
+    return local_date(iso).isoformat() + (f" ×{count}" if count > 1 else "")
+
+
+def _response_line(result) -> str:
+    r = result.response()
+    if not r["participants"]:
+        return "Response: nobody takes part in this round."
+    share = f"{100 * r['answered_share']:.1f} %"
+    line = f"Response: {r['answered']} of {r['participants']} participants answered ({share})"
+    if r["deadline"]:
+        line += f", {r['by_deadline']} of them by the deadline {r['deadline']}"
+    line += f"; {r['accepted']} accepted."
+    days = r["days_to_deadline"]
+    if days is None:
+        line += " No deadline is set (rounds.SURVEY.deadline in sdexl.yaml)."
+    elif days >= 0:
+        line += f" {days} days to the deadline."
+    else:
+        line += f" The deadline passed {-days} days ago."
+    if r["resend_deadline"]:
+        line += f" Re-send deadline {r['resend_deadline']}."
+    return line
+
+
+def _echo_participation(result, survey: str) -> None:
+    if result.explicit_participants:
+        click.echo(f"Participants: {len(result.participants)} of 98 (sdexl participants {survey} list).")
+
+
+@main.command()
+@click.argument("survey")
+@click.argument("action", type=click.Choice(["list", "add", "remove", "agreement"]), default="list")
+@click.argument("kommuner", nargs=-1)
+@pass_ctx
+def participants(ctx, survey, action, kommuner):
+    """Record which municipalities take part in SURVEY (default: all 98).
+
+    'add' signs municipalities up: the first add turns the round into a
+    sign-up list of the municipalities added. 'remove' takes them out (from
+    all 98 too). 'agreement' records that their data transfer agreement has
+    been received. 'list' (the default) shows the participants. generate,
+    send and reminders use the participants; status shows them.
+
+    \b
+    Examples:
+      sdexl participants sde-2023 add 101 147 151
+      sdexl participants sde-2023 agreement 101
+      sdexl participants sde-2024 remove 860
+      sdexl participants sde-2023
+    """
+    from sdexl import ledger
+    from sdexl import participants as part
+    from sdexl.reference import by_code
+
+    ws = ctx.workspace()
+    ws.survey(survey)  # an unknown survey is one clear sentence
+    if action != "list" and not kommuner:
+        raise click.UsageError(f"'{action}' needs one or more kommunekoder, e.g. sdexl participants {survey} {action} 101")
+    conn = ledger.connect(ws.ledger_path)
+    try:
+        was = part.participation(conn, survey)
+        change = {"add": part.add, "remove": part.remove, "agreement": part.record_agreement}.get(action)
+        now = change(conn, survey, list(kommuner)) if change else was
+    except part.ParticipantsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        conn.close()
+    if action == "add" and not was.explicit:
+        click.echo(f"{survey} now has a sign-up list; before, all 98 municipalities took part by default.")
+    if action == "remove" and not was.explicit:
+        click.echo(f"{survey}: all 98 municipalities took part by default; the others stay in.")
+    if not now.explicit:
+        click.echo(f"All 98 municipalities take part in {survey} (no sign-up list).")
+    else:
+        click.echo(f"{len(now.members)} of 98 municipalities take part in {survey}:")
+        for code in now.ordered():
+            agreed = now.agreements.get(code)
+            click.echo(f"  {code:>4} {by_code()[code].name}" + (f"  (agreement received {agreed[:10]})" if agreed else ""))
+    if ws.survey(survey).kind == "cases" and (now.explicit or now.agreements):
+        click.echo(f"Data transfer agreements received: {sum(c in now.members for c in now.agreements)} "
+                   f"of {len(now.members)} participants.")
+
+
+@main.command()
+@click.argument("survey")
+@click.argument("what", type=click.Choice(["invitations", "reminders", "feedback", "receipts"]))
+@click.option("-k", "--kommune", "kommuner", multiple=True, help="Kommunekode to send to (repeatable; default: all who should get it).")
+@click.option("--dry-run", is_flag=True, help="Build every message and show what would go where; write and record nothing.")
+@click.option("--smtp", "smtp_target", envvar="SDEXL_SMTP", metavar="HOST[:PORT]",
+              help="Send through this SMTP server (STARTTLS on 587, or TLS on 465) instead of writing drafts.")
+@click.option("--smtp-user", envvar="SDEXL_SMTP_USER", help="Log in as this user (the password comes from --password-env).")
+@click.option("--password-env", default="SDEXL_SMTP_PASSWORD", show_default=True,
+              help="The environment variable holding the SMTP password (it is never stored).")
+@click.option("--per-minute", type=click.FloatRange(min=0.1), default=20, show_default=True,
+              help="At most this many messages a minute through SMTP.")
+@click.option("--again", is_flag=True, help="Also send messages already drafted or sent before.")
+@click.option("--secure-mail", is_flag=True,
+              help="Confirm the SMTP server delivers as secure mail (needed to send feedback of a case survey).")
+@pass_ctx
+def send(ctx, survey, what, kommuner, dry_run, smtp_target, smtp_user, password_env, per_minute, again, secure_mail):
+    """Draft or send the round's mail: invitations, reminders, feedback or receipts.
+
+    \b
+    invitations  each participant's workbook, with the deadline
+    reminders    participants with no usable answers yet, with the re-send deadline
+    feedback     the feedback workbook to each municipality whose file must be corrected
+    receipts     a receipt to each municipality whose file was accepted
+
+    The Danish texts are templates/mail/*.txt (copied into the workspace the
+    first time; edit them there). Every recipient needs an address in
+    reference/kontakter.csv ('sdexl reference contacts'); all problems are
+    reported before anything is written. By default each message is an .eml
+    draft in outgoing/SURVEY/mail/WHAT/ (Outlook opens it as a new message to
+    check and send). With --smtp sdexl sends them itself. Every message is
+    recorded in the ledger, and one already drafted or sent is skipped
+    unless --again.
+
+    \b
+    Examples:
+      sdexl send sde-2024 invitations --dry-run
+      sdexl send sde-2024 invitations
+      sdexl send sde-2024 reminders -k 101 -k 147
+      SDEXL_SMTP_PASSWORD=... sdexl send sde-2024 receipts --smtp smtp.kommune.dk:587 --smtp-user kl-sde
+    """
+    from sdexl.mail.send import SmtpSettings
+    from sdexl.mail.send import send as send_mail
+
+    ws = ctx.workspace()
+    smtp = None
+    if smtp_target:
+        password = os.environ.get(password_env) if smtp_user else None
+        if smtp_user and not password:
+            raise click.ClickException(f"--smtp-user {smtp_user} needs the password in the environment variable "
+                                       f"{password_env} (sdexl never stores it).")
+        smtp = SmtpSettings.parse(smtp_target, user=smtp_user, password=password, per_minute=per_minute)
+    try:
+        result = send_mail(ws, survey, what, list(kommuner) or None, dry_run=dry_run, smtp=smtp, again=again,
+                           secure_mail=secure_mail)
+    except EXPECTED_MAIL_ERRORS() as exc:
+        raise click.ClickException(str(exc)) from exc
+    for note in result.notes:
+        click.echo(note)
+    _echo_outcomes(result, show_skipped=bool(kommuner))
+    if result.sample:
+        click.echo("\nThe first message, as it would be written:\n")
+        click.echo(result.sample)
+    if result.count("failed"):
+        sys.exit(1)
+
+
+def _messages(n: int, kind: str) -> str:
+    """'1 invitation', '3 reminders', '2 feedback mails'."""
+    one = {"invitations": "invitation", "reminders": "reminder", "feedback": "feedback mail", "receipts": "receipt"}[kind]
+    return f"{n} {one}" if n == 1 else f"{n} {one}s" if kind != "feedback" else f"{n} feedback mails"
+
+
+def EXPECTED_MAIL_ERRORS() -> tuple[type[Exception], ...]:  # noqa: N802 - reads as the tuple it returns
+    """Problems with the round's data or settings: one clear message, no traceback hint."""
+    from sdexl.contacts import ContactsError
+    from sdexl.mail.deliver import DeliveryError
+    from sdexl.mail.send import SendError
+    from sdexl.mail.templates import TemplateError
+    from sdexl.participants import ParticipantsError
+
+    return ContactsError, DeliveryError, SendError, TemplateError, ParticipantsError
+
+
+def _echo_outcomes(result, show_skipped: bool) -> None:
+    skipped: dict[str, int] = {}
+    for o in result.outcomes:
+        if o.action == "skipped" and not show_skipped:
+            reason = o.detail.split(" (")[0] if o.detail.startswith("already") else o.detail
+            skipped[reason] = skipped.get(reason, 0) + 1
+            continue
+        click.echo(f"{o.action:<12} {o.kommunekode:>4} {o.kommune:<18} {o.detail}")
+    for reason, n in sorted(skipped.items()):
+        click.echo(f"skipped      {n} {'municipality' if n == 1 else 'municipalities'}: {reason}")
+    done = result.count("drafted") + result.count("sent")
+    where = result.folder
+    if result.dry_run:
+        planned = result.count("would draft") + result.count("would send")
+        verb = "sent" if result.mode == "smtp" else "drafted"
+        click.echo(f"Dry run: {_messages(planned, result.kind)} would be {verb}; nothing was written or recorded.")
+    elif result.mode == "draft":
+        click.echo(f"Drafted {_messages(done, result.kind)} in {where}/.")
+        if done:
+            click.echo("Open each .eml in Outlook (it opens as a new message) or Thunderbird (Edit as new), "
+                       "check it, and send it from there.")
+    else:
+        click.echo(f"Sent {_messages(done, result.kind)}; a copy of each is in {where}/.")
+    if any(o.action == "skipped" for o in result.outcomes) and any("already" in o.detail for o in result.outcomes):
+        click.echo("Messages drafted or sent before were skipped; --again sends them again.")
 
 
 @main.command()
@@ -314,7 +570,7 @@ def demo(directory, seed):
 
 @main.group()
 def reference():
-    """Import reference data: population aged 18-66 and a socio-economic index."""
+    """Import reference data: population aged 18-66, a socio-economic index, the municipalities' contacts."""
 
 
 @reference.command("population")
@@ -337,6 +593,34 @@ def reference_population(ctx, file):
 
     ws = ctx.workspace()
     report = import_population(Path(file), ws.reference)
+    for line in report.lines():
+        click.echo(line)
+
+
+@reference.command("contacts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@pass_ctx
+def reference_contacts(ctx, file):
+    """Import who receives each municipality's mail from a CSV file.
+
+    Columns (a header line names them): kommunekode, name, email and
+    optionally cc (more addresses, separated by spaces); separated by
+    semicolons or commas, UTF-8 or Windows-1252 as Excel saves it. Every
+    line is checked and every problem is listed with its line number;
+    nothing is imported unless all lines are right. Writes
+    reference/kontakter.csv (replacing the earlier list).
+
+    \b
+    Example:
+      sdexl reference contacts kontakter.csv
+    """
+    from sdexl.contacts import ContactsError, import_contacts
+
+    ws = ctx.workspace()
+    try:
+        report = import_contacts(Path(file), ws.reference)
+    except ContactsError as exc:
+        raise click.ClickException(f"{exc}\nNothing was imported; correct the lines above and import the file again.") from exc
     for line in report.lines():
         click.echo(line)
 

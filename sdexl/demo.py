@@ -1,7 +1,8 @@
 """``sdexl demo``: a whole round on SYNTHETIC data, in one command.
 
-    workspace -> synthetic population -> generate sde-2022 and sde-2024
-    -> synthetic returns (with the typical mistakes) -> harvest -> masters + feedback
+    workspace -> synthetic population and contacts -> generate sde-2022 and sde-2024
+    -> invitations drafted -> synthetic returns (with the typical mistakes) -> harvest
+    -> masters, feedback and receipts -> reminders, feedback and receipt mails drafted
 
 Everything the demo writes is made up and says so: the workspace README.txt,
 the population file (``kvartal`` and ``kilde`` read SYNTETISK, and the master
@@ -68,8 +69,8 @@ sender:
   email: demo@example.invalid
   organisation: sdexl demo - SYNTETISKE DATA
 rounds:
-  sde-2022: {deadline: 2022-12-12}
-  sde-2024: {deadline: 2024-12-09}
+  sde-2022: {deadline: 2022-12-12, resend_deadline: 2022-12-19}
+  sde-2024: {deadline: 2024-12-09, resend_deadline: 2024-12-17}
 synthetic: true   # every master and data set is marked SYNTETISKE DATA
 small_cell_threshold: 3
 """
@@ -84,7 +85,10 @@ sdexl virker. Ingen kommune har svaret, og ingen tal er rigtige.
 * reference/{population}: SYNTETISKE befolkningstal (18-66 år), IKKE fra Danmarks Statistik.
 * incoming/: SYNTETISKE svar fra {returned_2022} kommuner (sde-2022) og {returned_2024} (sde-2024),
   med de fejl, rigtige svar typisk har.
-* output/: master.xlsx, data.csv og tilbagemeldinger bygget af de SYNTETISKE svar.
+* output/: master.xlsx, data.csv, tilbagemeldinger og kvitteringer bygget af de SYNTETISKE svar.
+* reference/kontakter.csv: SYNTETISKE kontaktpersoner (adresser på example.invalid, som ikke findes).
+* outgoing/<undersøgelse>/mail/: mailkladder (.eml) med invitationer, påmindelser, tilbagemeldinger og
+  kvitteringer til de SYNTETISKE kontaktpersoner. Intet er sendt.
 
 All data in this folder is SYNTHETIC (made up by `sdexl demo`); none of it is real or official.
 
@@ -109,6 +113,7 @@ class DemoResult:
     cases: dict[str, int] = field(default_factory=dict)  # survey -> cases in the synthetic returns
     temporary: bool = False
     timings: dict[str, float] = field(default_factory=dict)  # step -> seconds
+    mail: dict[str, dict[str, int]] = field(default_factory=dict)  # survey -> kind -> drafts written
 
     def lines(self) -> list[str]:
         out = [
@@ -119,6 +124,10 @@ class DemoResult:
             "Harvest verdicts: " + ", ".join(f"{n} {v}" for v, n in sorted(self.verdicts.items())),
         ]
         out += [f"Note: {n}" for n in self.notes]
+        for survey_id, kinds in self.mail.items():
+            counts = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+            out.append(f"Mail drafts {survey_id} (synthetic, not sent): {counts} in "
+                       f"{self.root / 'outgoing' / survey_id / 'mail'}")
         out.append("Open:")
         out += [f"  {what:<34} {path}" for what, path in self.open_first]
         out.append(f"  {'where each municipality stands':<34} sdexl -w {self.root} status sde-2022")
@@ -227,6 +236,10 @@ def run_demo(
     for survey_id in SURVEYS:
         generate_all(ws, survey_id, progress=progress, workers=workers)
     lap("generate")
+    mail: dict[str, dict[str, int]] = {s: {} for s in SURVEYS}
+    write_contacts(ws)
+    _draft(ws, mail, "invitations")
+    lap("invitations")
 
     soffice_bin = (shutil.which("soffice") or shutil.which("libreoffice")) if soffice == "auto" else soffice
     used_libreoffice = write_returns(ws, plan, seed, progress, soffice_bin, notes, workers, lap)
@@ -242,6 +255,9 @@ def run_demo(
     built = rebuild_outputs(ws, result.touched)
     lap("build")
     notes += [n for n in built if not n.startswith("Rebuilt outputs")]
+    for what in ("reminders", "feedback", "receipts"):
+        _draft(ws, mail, what)
+    lap("mail")
 
     verdicts = Counter(f.verdict for f in result.files)
     open_first = _files_to_open(ws, result.files)
@@ -257,9 +273,33 @@ def run_demo(
          "sde-2024": sum(plan.cases_2024[c] for c in plan.cases_2024 if c not in plan.silent_2024)},
         temporary,
         timings,
+        mail,
     )
     _write_readme(ws, demo, plan)
     return demo
+
+
+def write_contacts(ws: Workspace) -> Path:
+    """SYNTHETIC contact persons for all 98, imported like a real list (addresses that cannot exist)."""
+    from sdexl.contacts import import_contacts
+
+    source = ws.state / "demo-kontakter.csv"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["kommunekode;navn;email;cc"]
+    lines += [f"{m.code};Kontaktperson i {m.name} (SYNTETISK);sde-{m.code}@example.invalid;" for m in municipalities()]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_contacts(source, ws.reference)
+    source.unlink()
+    return report.written
+
+
+def _draft(ws: Workspace, mail: dict[str, dict[str, int]], what: str) -> None:
+    """Draft one kind of mail for both surveys (.eml files; nothing is sent)."""
+    from sdexl.mail.send import send
+
+    for survey_id in SURVEYS:
+        result = send(ws, survey_id, what)
+        mail[survey_id][what] = result.count("drafted")
 
 
 def _check_empty(root: Path) -> None:
@@ -290,6 +330,7 @@ def _files_to_open(ws: Workspace, files: list[Any]) -> list[tuple[str, Path]]:
     feedback = feedback or [f.feedback for f in files if f.feedback]
     if feedback:
         out.append(("feedback to a municipality", Path(feedback[0])))
+    out.append(("invitation mails (drafts, synthetic)", ws.outgoing_dir(SURVEYS[0]) / "mail" / "invitations"))
     out.append(("what the demo made (synthetic)", ws.root / "README.txt"))
     return out
 

@@ -87,6 +87,40 @@ MIGRATIONS: list[tuple[str, str]] = [
         PRIMARY KEY (submission, record, question_id)
     );
     """),
+    # who takes part in a round (sdexl/participants.py). No row with taking_part set: all 98 take
+    # part (the default). Otherwise the rows with taking_part = 1 are the participants.
+    # agreement_at: when the data transfer agreement was received (case rounds).
+    ("participants", """
+    CREATE TABLE participants (
+        survey_id    TEXT NOT NULL,
+        kommunekode  TEXT NOT NULL,
+        taking_part  INTEGER,
+        agreement_at TEXT,
+        updated_at   TEXT NOT NULL,
+        PRIMARY KEY (survey_id, kommunekode)
+    );
+    """),
+    # every mail sdexl drafted or sent (sdexl/mail/). ``key`` is what makes two messages the same one
+    # (the attachment's hash, or the re-send deadline of a reminder): the same key is not sent twice
+    # unless asked (--again). mode: draft (an .eml to open and send) or smtp (sent by sdexl).
+    ("mail", """
+    CREATE TABLE mail (
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
+        survey_id         TEXT NOT NULL,
+        kind              TEXT NOT NULL,
+        kommunekode       TEXT NOT NULL,
+        key               TEXT NOT NULL,
+        mode              TEXT NOT NULL,
+        recipients        TEXT NOT NULL,
+        subject           TEXT NOT NULL,
+        attachment        TEXT,
+        attachment_sha256 TEXT,
+        eml               TEXT,
+        message_id        TEXT NOT NULL,
+        created_at        TEXT NOT NULL
+    );
+    CREATE INDEX mail_by_kommune ON mail (survey_id, kind, kommunekode);
+    """),
 ]
 
 

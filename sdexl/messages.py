@@ -425,7 +425,18 @@ def render(code: str, **fields: object) -> str:
     fields.setdefault("hint", "")
     if isinstance(fields.get("count"), int):
         fields.setdefault("rows", rows_text(fields["count"]))  # "1 række" / "2 rækker"
-    return message(code).template.format_map(fields)
+    return single_stops(message(code).template.format_map(fields))
+
+
+_DOUBLED_STOP = re.compile(r"(?<!\.)\.\.(?=\s|$)")
+
+
+def single_stops(text: str) -> str:
+    """One full stop where a field ending in one ("feltet Sag nr.") meets the template's own.
+
+    Only before a space or the end: a value quoted in the text ('2..5') and an ellipsis stay as they are.
+    """
+    return _DOUBLED_STOP.sub(".", text)
 
 
 def where(sheet: object, cell: object = None, case: object = None) -> str:
@@ -479,3 +490,109 @@ def join_and(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + PHRASES["and"] + items[-1]
+
+
+# --- The round: feedback sheet, receipts, mails, status workbook (engineer "round") ---------------
+# Danish texts that are not issues of a returned file. Code reads them by key.
+
+ROUND_TEXTS: dict[str, str] = {
+    "feedback-title": "Fejl og rettelser",
+    "feedback-intro": (
+        "Vi har læst jeres skema. Ret venligst {points} under »Skal rettes« herunder på fanen {sheet} "
+        "(cellerne er markeret med orange, og et klik på cellen i kolonnen Celle fører jer derhen), gem filen, "
+        "og send den retur. Tak for hjælpen."
+    ),
+    "feedback-point-one": "punktet",
+    "feedback-points": "de {n} punkter",
+    "feedback-intro-nothing": (
+        "Vi har læst jeres skema, og der er intet, der skal rettes. Punkterne herunder er kun til orientering; "
+        "I behøver ikke sende skemaet igen."
+    ),
+    "feedback-notes-need-nothing": (
+        "Punkterne under »Bemærk« og »Rettet af os« kræver ikke, at I sender skemaet igen: svarene er brugt, "
+        "og det, vi har rettet, står allerede rigtigt i denne fil."
+    ),
+    "feedback-action-header": "Handling",
+    "feedback-action-fix": "Skal rettes",
+    "feedback-action-note": "Bemærk",
+    "feedback-action-fixed": "Rettet af os",
+    "feedback-link-tip": "Gå til cellen",
+    # receipts (harvest/receipt.py)
+    "receipt-title": "Kvittering for modtaget skema",
+    "receipt-synthetic": "SYNTETISKE DATA – lavet af sdexl demo, ikke en rigtig kvittering",
+    "receipt-intro": (
+        "Tak for jeres svar. Vi har modtaget og indlæst jeres skema og kan bruge svarene. "
+        "Herunder står, hvad vi har modtaget."
+    ),
+    "receipt-survey": "Undersøgelse",
+    "receipt-kommune": "Kommune",
+    "receipt-file": "Modtaget fil",
+    "receipt-received": "Modtaget",
+    "receipt-harvested": "Indlæst",
+    "receipt-status": "Status",
+    "receipt-cases": "Antal sager",
+    "receipt-zero-cases": "0 (kommunen har svaret, at den ingen sager har)",
+    "receipt-count-question": "Spørgsmål {number}: {label}",
+    "receipt-checksum": "Filens kontrolnummer",
+    "receipt-notes-heading": "Bemærkninger ({n})",
+    "receipt-notes-intro": (
+        "Svarene er brugt, som de står nedenfor. I behøver ikke sende skemaet igen, men tag gerne "
+        "bemærkningerne med, næste gang I udfylder skemaet."
+    ),
+    "receipt-notes-count": "Bemærkninger: {n} (se den vedhæftede kvittering; I behøver ikke sende skemaet igen)",
+    "receipt-no-notes": "Ingen bemærkninger.",
+    "receipt-closing": (
+        "I skal ikke gøre mere. Sender I senere en ny udgave af skemaet, erstatter den denne, og I får en ny "
+        "kvittering."
+    ),
+    "receipt-contact": "Spørgsmål",
+    # verdicts and statuses, as a municipality or KL reads them
+    "status-accepted": "Godkendt",
+    "status-accepted_with_warnings": "Godkendt med bemærkninger",
+    "status-needs_correction": "Skal rettes",
+    "status-rejected": "Afvist",
+    "status-missing": "Ikke modtaget",
+    "status-not_issued": "Ikke udsendt",
+    "status-not_participating": "Deltager ikke",
+    # mails (sdexl/mail/send.py fills the templates in templates/mail/ with these)
+    "mail-data-protection-cases": (
+        "Databeskyttelse: Skemaet kommer til at indeholde oplysninger om enkelte borgere. Send det kun som aftalt "
+        "i dataoverførselsaftalen, fx med sikker mail, og skriv aldrig CPR-numre i skemaet. Navn og fødselsdato "
+        "er kun til jeres eget overblik: de fjernes, når vi modtager skemaet, og indgår aldrig i analysen."
+    ),
+    "mail-data-protection-aggregate": (
+        "Databeskyttelse: Skemaet indeholder kun antal og ingen oplysninger om enkelte borgere. Skriv derfor ikke "
+        "navne, CPR-numre eller andre personoplysninger i bemærkningsfelterne."
+    ),
+    "mail-data-protection-feedback-cases": (
+        "Databeskyttelse: Den vedhæftede fil indeholder de oplysninger om borgerne, som I selv skrev i skemaet. "
+        "Send den kun som aftalt i dataoverførselsaftalen, fx med sikker mail, og skriv aldrig CPR-numre i skemaet."
+    ),
+    "mail-contact-email": "på {email}",
+    "mail-contact-phone": "på telefon {phone}",
+    "mail-contact-or": " eller ",
+    "mail-as-soon-as-possible": "snarest muligt",
+    "mail-received-rejected": "Den fil, vi har modtaget fra jer, kunne ikke bruges ({reason}).",
+    "mail-received-unfilled": "Den fil, vi har modtaget fra jer, var ikke udfyldt.",
+    "mail-feedback-errors-one": (
+        "Vi har læst det, og der er ét punkt, der skal rettes, før vi kan bruge alle jeres svar. Vedhæftet er "
+        "jeres skema igen, {fil}, med jeres svar udfyldt. Fanen »Fejl og rettelser« viser punktet, og et klik på "
+        "cellen fører jer derhen. Ret venligst punktet under »Skal rettes«, og gem filen. Punkter under »Bemærk« og "
+        "»Rettet af os« kræver ikke noget af jer."
+    ),
+    "mail-feedback-errors": (
+        "Vi har læst det, og der er {n} punkter, der skal rettes, før vi kan bruge alle jeres svar. Vedhæftet er "
+        "jeres skema igen, {fil}, med jeres svar udfyldt. Fanen »Fejl og rettelser« viser hvert punkt, og et klik "
+        "på cellen fører jer derhen. Ret venligst de {n} punkter under »Skal rettes«, og gem filen. Punkter under "
+        "»Bemærk« og »Rettet af os« kræver ikke noget af jer."
+    ),
+    "mail-feedback-rejected": (
+        "Vi kunne desværre ikke bruge filen: {reason}. Vedhæftet er et nyt skema til jer, {fil}; fanen »Fejl og "
+        "rettelser« forklarer, hvad der skete. Udfyld skemaet, og gem det som almindelig Excel-projektmappe (.xlsx)."
+    ),
+    "mail-feedback-unfilled": (
+        "Filen var ikke udfyldt, så vi har endnu ingen svar fra jer. Vedhæftet er skemaet igen, {fil}. Udfyld det, "
+        "og gem det."
+    ),
+    "mail-by-date": "senest {date}",
+}

@@ -46,6 +46,7 @@ class Contact(BaseModel):
 class RoundSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     deadline: dt.date | None = None
+    resend_deadline: dt.date | None = None  # the later deadline that reminders give (sdexl send SURVEY reminders)
     max_rows: int | None = Field(default=None, ge=1, le=5000)
 
 

@@ -124,3 +124,32 @@ def test_demo_help_has_an_example():
     result = CliRunner().invoke(main, ["demo", "--help"])
     assert result.exit_code == 0
     assert "sdexl demo" in result.output and "SYNTHETIC" in result.output
+
+
+def test_the_round_is_drafted_as_mail(demo):
+    """Issue 11: invitations, a reminder round, feedback and receipts, as .eml drafts, and where they are."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from sdexl import ledger
+
+    plan = make_plan(demo.seed)
+    counts = demo.mail["sde-2022"]
+    assert counts["invitations"] == 98
+    assert counts["reminders"] == len(plan.silent_2022)  # exactly the municipalities that did not answer
+    assert counts["feedback"] >= 1 and counts["receipts"] >= 80
+    mail = demo.root / "outgoing" / "sde-2022" / "mail"
+    assert len(list((mail / "invitations").glob("*.eml"))) == 98
+    reminded = {p.name.split("_")[0] for p in (mail / "reminders").glob("*.eml")}
+    assert reminded == plan.silent_2022
+    msg = BytesParser(policy=policy.default).parsebytes(next((mail / "reminders").glob("*.eml")).read_bytes())
+    assert msg["X-Unsent"] == "1" and msg["To"].addresses[0].domain == "example.invalid"
+    assert "SYNTETISK" in str(msg["To"])
+    assert any(str(mail) in line for line in demo.lines())
+    conn = ledger.connect(demo.root / ".sdexl" / "ledger.sqlite")
+    try:
+        kinds = dict(conn.execute("SELECT kind, COUNT(*) FROM mail WHERE survey_id = 'sde-2022' GROUP BY kind"))
+    finally:
+        conn.close()
+    assert kinds == {"invitation": 98, "reminder": counts["reminders"], "feedback": counts["feedback"],
+                     "receipt": counts["receipts"]}

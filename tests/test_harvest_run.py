@@ -134,12 +134,17 @@ def test_a_second_run_changes_nothing(family):
     assert not any(f.new for f in second.files) and second.touched == set()
 
 
-def test_files_with_problems_get_feedback_with_the_issued_token(family):
+def test_accepted_files_get_a_receipt_and_no_feedback(family):
+    from sdexl.harvest.receipt import receipt_path
+    from sdexl.reference import by_code
+
     files = by_name(harvest(family))
-    feedback = files["Brøndby med makro.xlsm"].feedback
-    assert feedback is not None and feedback.exists()
+    assert files["Brøndby med makro.xlsm"].feedback is None  # accepted with a note: nothing to correct
     assert files["101_København.xlsx"].feedback is None  # nothing to fix
     assert files["kopi.xlsx"].feedback is None  # whose would it be?
+    for code in ("101", "153", "157", "159"):
+        assert receipt_path(family, "sde-2024", by_code()[code]).exists()
+    assert not receipt_path(family, "sde-2024", by_code()["161"]).exists()  # rejected: no receipt
 
 
 # --- duplicates and resubmissions ------------------------------------------------------------------
@@ -447,8 +452,8 @@ def test_an_untouched_template_needs_correction_but_makes_no_participant(workspa
 
 def test_old_feedback_is_moved_aside_when_a_clean_return_follows(workspace, tmp_path):
     inc = workspace.incoming
-    macro = h.as_xlsm(h.filled_form(workspace, "153", tmp_path / "153.xlsx"), inc / "153_Brøndby.xlsm")
-    h.set_received(macro, T0)  # a macro warning: feedback
+    wrong = h.filled_form(workspace, "153", inc / "153_Brøndby.xlsm", a01_botilbud_i_alt=2)
+    h.set_received(wrong, T0)  # bands that do not add up: feedback
     first = by_name(harvest(workspace))["153_Brøndby.xlsm"]
     assert first.feedback is not None and first.feedback.exists()
     h.set_received(h.filled_form(workspace, "153", inc / "153_Brøndby_v2.xlsx"), T0 + 10)

@@ -16,6 +16,7 @@ from typing import Any
 from sdexl import layout, messages
 from sdexl.generate.entry import SHEET_PASSWORD, write_entry
 from sdexl.generate.fastsheet import Workbook
+from sdexl.generate.feedback_sheet import FEEDBACK_SHEET, write_feedback_sheet
 from sdexl.generate.form import write_form
 from sdexl.generate.guide import write_guide
 from sdexl.generate.lists import list_refs, write_lists
@@ -26,7 +27,7 @@ from sdexl.reference import Municipality
 from sdexl.survey.model import Survey
 from sdexl.workspace import Config
 
-FEEDBACK_SHEET = "Fejl og rettelser"
+__all__ = ["FEEDBACK_SHEET", "Prefill", "Problem", "write_workbook"]
 
 # User-supplied text must stay text: never a formula, a link or a number.
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -48,6 +49,14 @@ class Problem:
     original_cell: str | None = None  # where it was in the returned file
     severity: str = "error"
     original_sheet: str | None = None  # the sheet it was on in the returned file (None: the entry sheet)
+    # "fix": must be corrected (an error); "note": used as it was, nothing to do; "fixed": harvest
+    # tolerated it and this workbook already holds the corrected value. Empty: from the severity.
+    kind: str = ""
+    code: str | None = None  # the catalogue code of the issue, when it came from harvest
+
+    @property
+    def action(self) -> str:
+        return self.kind or ("fix" if self.severity == "error" else "note")
 
 
 @dataclass
@@ -134,42 +143,25 @@ def _relocated(survey: Survey, problems: list[Problem], cells) -> list[Problem]:
 
 
 def _mark_problems(wb, survey: Survey, styles: Styles, cells, problems: list[Problem]) -> None:
-    """Orange problem cells, keeping the value, with the message as a cell note."""
+    """Orange cells to correct, keeping the value, with the message as a cell note; a note only for the rest.
+
+    What harvest already corrected in this workbook is listed on the feedback sheet but not marked.
+    """
     ws = wb.get_worksheet_by_name(survey.entry_sheet)
     notes: dict[tuple[int, int], list[str]] = {}
+    to_fix: set[tuple[int, int]] = set()
     for i, cell in cells.items():
-        if cell:
+        if cell and problems[i].action != "fixed":
             notes.setdefault(cell, []).append(problems[i].message)
+            if problems[i].action == "fix":
+                to_fix.add(cell)
     for (row, col), texts in notes.items():
-        # A conditional format wins over the cell format, so the orange mark is
-        # a conditional format that always applies; it goes away with the edit.
-        ws.conditional_format(row, col, row, col, {"type": "formula", "criteria": "=TRUE", "format": styles.feedback, "stop_if_true": True})
+        if (row, col) in to_fix:
+            # A conditional format wins over the cell format, so the orange mark is
+            # a conditional format that always applies; it goes away with the edit.
+            ws.conditional_format(row, col, row, col, {"type": "formula", "criteria": "=TRUE", "format": styles.feedback, "stop_if_true": True})
         ws.write_comment(row, col, "\n".join(texts)[:2000], {"x_scale": 3, "y_scale": 2})
 
 
 def _write_feedback_sheet(wb, survey: Survey, styles: Styles, problems: list[Problem], cells) -> None:
-    ws = wb.add_worksheet(FEEDBACK_SHEET)
-    ws.write_string(0, 0, "Fejl og rettelser", styles.title)
-    points = "punktet" if len(problems) == 1 else f"de {len(problems)} punkter"
-    ws.write_string(1, 0, f"Vi har læst jeres skema. Ret venligst {points} herunder på fanen "
-                          f"{survey.entry_sheet} (cellerne er markeret med orange), gem filen og send den retur. Tak for hjælpen.", styles.text)
-    headers = ["Nr.", "Alvor", "Fane", "Celle", "Celle i jeres fil", "Besked"]
-    for col, text in enumerate(headers):
-        ws.write_string(3, col, text, styles.header)
-    for i, p in enumerate(problems):
-        row = 4 + i
-        cell = cells.get(i)
-        ws.write_number(row, 0, i + 1)
-        ws.write_string(row, 1, "Fejl" if p.severity == "error" else "Bemærk")
-        ws.write_string(row, 2, survey.entry_sheet if cell else "")
-        ws.write_string(row, 3, layout.cell_ref(*cell) if cell else "")
-        ws.write_string(row, 4, p.original_cell or "")
-        ws.write_string(row, 5, p.message, styles.wrap)
-        # LibreOffice does not grow rows for wrapped text on load: size them here.
-        ws.set_row(row, 15 * (len(p.message) // 100 + 1))
-    for col, width in enumerate((5, 8, 10, 8, 14, 110)):
-        ws.set_column(col, col, width)
-    ws.protect(SHEET_PASSWORD, {"format_columns": True, "format_rows": True})
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.activate()
+    write_feedback_sheet(wb, survey, styles, problems, cells, SHEET_PASSWORD)

@@ -8,9 +8,15 @@ answers that were read cleanly or with a warning are written in their canonical
 form, so a resubmission does not repeat the warning; answers with errors are
 written back as they were typed, so they can see and fix them. Every issue is
 listed on the sheet "Fejl og rettelser" with the cell in the new workbook and
-the cell in their file.
+the cell in their file, in three groups (generate/feedback_sheet.py): what must
+be corrected (errors), notes (the answer was used), and what harvest tolerated
+and this workbook already holds corrected ("Rettet af os": a category typed
+with a stray space, a number typed as text, a lost id row, a copied entry
+sheet...). Only the first group is asked to be corrected.
 
-Not carried over: columns the template does not have (they were not read).
+Cases on a copied entry sheet ("Sager (2)") are carried over below the others,
+so a corrected return still holds them. Not carried over: columns the template
+does not have (they were not read).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from sdexl.generate.metadata import Metadata
 from sdexl.generate.workbook import Prefill, Problem, write_workbook
 from sdexl.harvest.read import Located, locate
 from sdexl.harvest.report import FileReport, Record
-from sdexl.harvest.validate import Cell
+from sdexl.harvest.validate import Cell, validate_cases
 from sdexl.reference import Municipality, lookup
 from sdexl.survey.load import version_hash
 from sdexl.survey.model import Survey
@@ -79,31 +85,58 @@ def _metadata(meta: Mapping[str, Any] | Metadata, survey: Survey, kommune: Munic
     return Metadata(**{name: str(meta.get(name) or defaults.get(name, "")) for name in names})
 
 
+# Issues harvest tolerated whose answer this workbook holds corrected (written canonically, masked, or in
+# the template's own layout and metadata): listed as "Rettet af os", never asked to be corrected.
+FIXED_HERE = frozenset({
+    # the value: written as read
+    "category-normalised", "multi-mark-normalised", "number-as-text", "date-as-text", "date-from-number",
+    "zero-cases-normalised", "formula-in-answer", "cpr-masked", "personal-in-text",
+    # the layout: the template's sheets, id row and headers again
+    "entry-sheet-renamed", "id-row-missing", "header-near-miss", "form-id-column-missing", "answer-column-guessed",
+    "extra-entry-sheet",
+    # the file: a plain workbook with the metadata issued to the municipality
+    "identified-by-guide", "identified-by-filename", "unknown-token", "survey-version", "macro-file",
+    "external-content", "formula-errors-unchecked",
+})
+# Fixed per value only where the value was written canonically: not in a personal field (kept as typed).
+VALUE_FIXES = frozenset({"category-normalised", "multi-mark-normalised", "number-as-text", "date-as-text",
+                         "date-from-number", "formula-in-answer", "cpr-masked", "personal-in-text"})
+
+Where = dict[tuple[str | None, str], tuple[int | None, str | None]]  # (sheet, cell in their file) -> (row, key)
+
+
 def build_prefill(survey: Survey, report: FileReport, source_file: Path) -> Prefill:
     """Answers and problems for the feedback workbook, from the report and the returned file."""
     found = locate(source_file, survey) if report.records or report.zero_cases else None
     if survey.kind == "cases":
         rows, where = _case_rows(survey, report, found)
         zero = report.zero_cases or any(i.code == "zero-cases-with-rows" for i in report.issues)
-        return Prefill(rows=rows, zero_cases=zero, problems=_problems(report, where))
+        return Prefill(rows=rows, zero_cases=zero, problems=_problems(survey, report, where, found))
     form, where = _form(survey, report, found)
-    return Prefill(form=form, problems=_problems(report, where))
+    return Prefill(form=form, problems=_problems(survey, report, where, found))
 
 
 def _case_rows(survey: Survey, report: FileReport, found: Located | None):
-    """One prefill row per filled row of the returned file, in its order; and where each cell went."""
+    """One prefill row per filled row of the returned file, in its order, then the rows of copied entry
+    sheets; and where each cell went."""
     if found is None:
         return [], {}
     columns = {c.key: c for c in layout.entry_columns(survey)}
-    records = {rec.row: rec for rec in report.records}
     rows: list[dict[str, Any]] = []
-    where: dict[str, tuple[int | None, str | None]] = {}
-    for row in found.rows:
-        if not any(cell.filled for cell in row.cells.values()):
-            continue
-        index = len(rows)
-        rows.append({key: _value(columns[key], cell, records.get(row.row)) for key, cell in row.cells.items()})
-        where.update({cell.ref: (index, key) for key, cell in row.cells.items()})
+    where: Where = {}
+    main = {rec.row: rec for rec in report.records if rec.row is not None}
+    sheets = [(found.sheet, found.rows, main)]
+    for name, extra_rows in found.extra:
+        # The report's records of a copied sheet carry no row: read that sheet's again to write them canonically.
+        again = validate_cases(survey, name, extra_rows, None, found.missing)
+        sheets.append((name, extra_rows, {rec.row: rec for rec in again.records}))
+    for sheet, sheet_rows, records in sheets:
+        for row in sheet_rows:
+            if not any(cell.filled for cell in row.cells.values()):
+                continue
+            index = len(rows)
+            rows.append({key: _value(columns[key], cell, records.get(row.row)) for key, cell in row.cells.items()})
+            where.update({(sheet, cell.ref): (index, key) for key, cell in row.cells.items()})
     return rows, where
 
 
@@ -112,7 +145,7 @@ def _form(survey: Survey, report: FileReport, found: Located | None):
         return {}, {}
     record = report.records[0] if report.records else None
     form = {qid: _value(layout.Column(0, qid, survey.question(qid)), cell, record) for qid, cell in found.form.items()}
-    return form, {cell.ref: (None, qid) for qid, cell in found.form.items()}
+    return form, {(found.sheet, cell.ref): (None, qid) for qid, cell in found.form.items()}
 
 
 def _value(col: layout.Column, cell: Cell, record: Record | None) -> Any:
@@ -132,10 +165,27 @@ def _value(col: layout.Column, cell: Cell, record: Record | None) -> Any:
     return answer
 
 
-def _problems(report: FileReport, where: dict[str, tuple[int | None, str | None]]) -> list[Problem]:
-    problems = []
+def _problems(survey: Survey, report: FileReport, where: Where, found: Located | None) -> list[Problem]:
+    problems: list[Problem] = []
+    main_sheet = found.sheet if found else None
+    personal = {q.id for q in survey.questions if q.personal}
     for issue in report.issues:
-        row, key = where.get(issue.cell, (None, None)) if issue.cell else (None, None)
+        sheet = issue.sheet if issue.sheet is not None else main_sheet
+        row, key = where.get((sheet, issue.cell), (None, None)) if issue.cell else (None, None)
+        kind = _kind(issue, problems, personal, placed=key is not None)
         problems.append(Problem(issue.message, row=row, key=key, original_cell=issue.cell, severity=issue.severity,
-                                original_sheet=issue.sheet))
+                                original_sheet=issue.sheet, kind=kind, code=issue.code))
     return problems
+
+
+def _kind(issue, before: list[Problem], personal: set[str], placed: bool) -> str:
+    """"fix" (an error), "fixed" (tolerated, and corrected in this workbook) or "note"."""
+    if issue.code == "more-issues":  # "and 40 more cells like the one above": as that one
+        return before[-1].action if before else ("fix" if issue.severity == "error" else "note")
+    if issue.severity == "error":
+        return "fix"
+    if issue.code not in FIXED_HERE:
+        return "note"
+    if issue.code in VALUE_FIXES and (issue.question_id in personal or (issue.cell and not placed)):
+        return "note"  # written as typed (a personal field), or not carried over
+    return "fixed"

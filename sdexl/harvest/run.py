@@ -549,15 +549,23 @@ def _effective_verdicts(conn: sqlite3.Connection, files: list[FileResult]) -> No
             entry.issues.append(Finding("superseded", {"newer": newer}).issue(display))
 
 
-def _feedback(ws: Workspace, surveys, issued, result: HarvestResult, reports: dict[str, Parsed]) -> None:
-    """A feedback workbook for each new file with something to fix (the reader's writer).
+FEEDBACK_VERDICTS = ("needs_correction", "rejected")  # accepted with notes: a receipt, never "correct and resend"
+ACCEPTED = ("accepted", "accepted_with_warnings")
 
-    The feedback workbook carries the token the municipality was issued, so
-    their corrected return is identified like the first one.
+
+def _feedback(ws: Workspace, surveys, issued, result: HarvestResult, reports: dict[str, Parsed]) -> None:
+    """A feedback workbook for each new file with something to correct; a receipt for each new accepted one.
+
+    The feedback workbook carries the token issued to the municipality it is for (never another
+    municipality's, whatever the returned file claimed), so their corrected return is identified
+    like the first one. An unfilled workbook that arrives after a filled one changes nothing and
+    gets no feedback: the consultant is told instead.
     """
     _retire_feedback(ws, result)
-    wanted = [f for f in result.files if f.new and f.verdict in NEEDS_FEEDBACK and f.sha256 in reports]
+    _receipts(ws, surveys, result)
+    wanted = [f for f in result.files if f.new and f.verdict in FEEDBACK_VERDICTS and f.sha256 in reports]
     wanted = [f for f in wanted if f.survey in surveys and f.kommunekode in by_code()]
+    wanted = [f for f in wanted if not _empty_after_answers(ws, f, result)]
     if not wanted:
         return
     try:
@@ -567,7 +575,7 @@ def _feedback(ws: Workspace, surveys, issued, result: HarvestResult, reports: di
         return
     for entry in wanted:
         parsed = reports[entry.sha256]
-        token = _token_for(parsed.report.identification, issued)
+        token = _token_for(entry.survey, entry.kommunekode, parsed.report.identification, issued)
         if token is None:
             result.notes.append(f"No feedback for {entry.file}: no workbook was issued to {entry.kommunekode}.")
             continue
@@ -579,34 +587,102 @@ def _feedback(ws: Workspace, surveys, issued, result: HarvestResult, reports: di
             result.notes.append(f"Feedback for {entry.file} could not be written ({type(exc).__name__}).")
 
 
+def _empty_after_answers(ws: Workspace, entry: FileResult, result: HarvestResult) -> bool:
+    """An unfilled workbook while the municipality's filled one stays current: say so, write no feedback."""
+    if entry.verdict != "needs_correction":
+        return False
+    conn = ledger.connect(ws.ledger_path)
+    try:
+        mine = conn.execute(f"SELECT {HAS_CONTENT} FROM submissions WHERE sha256 = ?", (entry.sha256,)).fetchone()
+        current = conn.execute(
+            f"SELECT file FROM submissions WHERE survey_id = ? AND kommunekode = ? AND superseded_by IS NULL "
+            f"AND verdict IN ({','.join('?' * len(USABLE))}) AND {HAS_CONTENT} AND sha256 != ?",
+            (entry.survey, entry.kommunekode, *USABLE, entry.sha256),
+        ).fetchone()
+    finally:
+        conn.close()
+    if mine is None or mine[0] or current is None:
+        return False
+    result.notes.append(
+        f"{entry.file} is an unfilled workbook from {entry.kommunekode}; their filled file {current['file']} "
+        "stays current, and no feedback was written. Ask them which file they meant to send."
+    )
+    return True
+
+
+def _receipts(ws: Workspace, surveys, result: HarvestResult) -> None:
+    """A receipt for every new accepted file that is current (harvest/receipt.py)."""
+    shas = [f.sha256 for f in result.files if f.new and f.verdict in ACCEPTED and f.sha256 and f.survey in surveys]
+    if not shas:
+        return
+    from sdexl.harvest.receipt import write_receipts
+
+    try:
+        written = write_receipts(ws, surveys, shas)
+    except Exception as exc:  # noqa: BLE001 - harvest is done; say what is missing
+        log.warning("receipts failed (%s)", type(exc).__name__)
+        result.notes.append(f"Receipts could not be written ({type(exc).__name__}); 'sdexl send SURVEY receipts' "
+                            "writes them again.")
+        return
+    folders: dict[Path, int] = {}
+    for path in written:
+        folders[path.parent] = folders.get(path.parent, 0) + 1
+    for folder, n in folders.items():
+        result.notes.append(f"{n} receipt{'s' if n != 1 else ''} written to {folder.relative_to(ws.root)}.")
+
+
 FEEDBACK_FOLDER = "tilbagemelding"  # as sdexl.harvest.feedback (not imported: it brings the generator)
 RETIRED_FOLDER = "forældet"
 
 
 def _retire_feedback(ws: Workspace, result: HarvestResult) -> None:
-    """A clean file is now current: its municipality's earlier feedback workbook is moved aside to
-    tilbagemelding/forældet/, so the folder holds only feedback somebody still has to act on."""
+    """Outputs that no longer apply are moved aside to a forældet/ folder, so each folder holds only what
+    somebody still has to act on or send: the feedback of a municipality whose new current file is accepted,
+    and the receipt of one whose new current file needs correction."""
+    from sdexl.harvest.receipt import retire_receipt
+
+    stamp = _now()[:19].replace(":", "-")
     for entry in result.files:
-        if not (entry.new and entry.verdict == "accepted" and entry.survey and entry.kommunekode in by_code()):
+        if not (entry.new and entry.survey and entry.kommunekode in by_code()):
             continue
         kommune = by_code()[entry.kommunekode]
-        old = ws.output_dir(entry.survey) / FEEDBACK_FOLDER / f"{kommune.file_stem}.xlsx"
-        if not old.exists():
-            continue
-        retired = old.parent / RETIRED_FOLDER / f"{old.stem} {_now()[:19].replace(':', '-')}{old.suffix}"
         try:
-            retired.parent.mkdir(parents=True, exist_ok=True)
-            old.replace(retired)
-            result.notes.append(f"Earlier feedback for {kommune.name} moved to {retired.relative_to(ws.root)}.")
+            if entry.verdict in ACCEPTED:
+                moved = _retire(ws.output_dir(entry.survey) / FEEDBACK_FOLDER / f"{kommune.file_stem}.xlsx", stamp)
+                what = "feedback"
+            elif entry.verdict == "needs_correction" and not _empty_after_answers_quiet(ws, entry):
+                moved, what = retire_receipt(ws, entry.survey, kommune, stamp), "receipt"
+            else:
+                continue
         except OSError as exc:
-            result.notes.append(f"Earlier feedback for {kommune.name} could not be moved aside ({exc}).")
+            result.notes.append(f"Earlier outputs for {kommune.name} could not be moved aside ({exc}).")
+            continue
+        if moved:
+            result.notes.append(f"Earlier {what} for {kommune.name} moved to {moved.relative_to(ws.root)}.")
 
 
-def _token_for(ident: Identification, issued: dict[str, Issued]) -> str | None:
-    """The token issued to this municipality for this survey (the latest, if several)."""
-    if ident.token in issued:
-        return ident.token
-    mine = [i for i in issued.values() if i.survey_id == ident.survey_id and i.kommunekode == ident.kommunekode]
+def _retire(old: Path, stamp: str) -> Path | None:
+    if not old.exists():
+        return None
+    retired = old.parent / RETIRED_FOLDER / f"{old.stem} {stamp}{old.suffix}"
+    retired.parent.mkdir(parents=True, exist_ok=True)
+    old.replace(retired)
+    return retired
+
+
+def _empty_after_answers_quiet(ws: Workspace, entry: FileResult) -> bool:
+    return _empty_after_answers(ws, entry, HarvestResult())
+
+
+def _token_for(survey_id: str | None, kommunekode: str | None, ident: Identification,
+               issued: dict[str, Issued]) -> str | None:
+    """The token issued to this municipality for this survey: the file's own when it is theirs, else
+    their latest. A token the file carries that was issued to another municipality (or survey) is
+    never copied into their feedback: the corrected return would be refused again for the same mismatch."""
+    own = issued.get(ident.token) if ident.token else None
+    if own is not None and own.survey_id == survey_id and own.kommunekode == kommunekode:
+        return own.token
+    mine = [i for i in issued.values() if i.survey_id == survey_id and i.kommunekode == kommunekode]
     return max(mine, key=lambda i: i.generated_at).token if mine else None
 
 
