@@ -65,6 +65,15 @@ CATALOGUE: dict[str, Message] = {
         "Fanen {sheet} har samme kolonner som fanen {expected}; dens sager er læst med. Saml gerne alle sager på "
         "fanen {expected}, så de ikke tælles to gange."
     ),
+    "copied-sheet-same-cases": _i(
+        "Fane {sheet}: {rows} (række {rows_list}) er de samme sager med de samme svar som på fanen {other} og er "
+        "kun talt med én gang. Slet gerne de dobbelte rækker."
+    ),
+    "copied-sheet-conflict": _e(
+        "{where}: sagsnummeret '{value}' står også på fanen {other_sheet}, celle {other_cell}, men med andre svar "
+        "i {questions}. Vi kan ikke se, hvilke svar der er de rigtige. Ret eller slet den forkerte af de to "
+        "rækker, så sagen kun står én gang, eller giv sagerne hver sit sagsnummer, hvis det er to borgere."
+    ),
     "extra-entry-sheet-ignored": _e(
         "Fanen {sheet} har samme kolonner som fanen {expected}, men der læses højst {limit} ekstra faner, så dens "
         "sager er ikke læst. Saml alle sager på fanen {expected}, og send filen igen."
@@ -376,6 +385,8 @@ TITLES: dict[str, str] = {
     "empty-form": "Skemaet er ikke udfyldt",
     "extra-entry-sheet": "En ekstra fane med sager er læst med",
     "extra-entry-sheet-ignored": "En ekstra fane med sager er ikke læst",
+    "copied-sheet-same-cases": "Samme sag på to faner, talt én gang",
+    "copied-sheet-conflict": "Samme sagsnummer med forskellige svar på to faner",
     "too-many-rows": "For mange udfyldte rækker",
     "formula-in-answer": "Svaret er en formel",
     "more-issues": "Flere celler med samme problem",

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -15,9 +16,12 @@ import sqlite3
 
 from click.testing import CliRunner
 
+from sdexl import layout, messages
 from sdexl.cli import main
 from sdexl.harvest.run import harvest
 from tests import harvest_helpers as h
+from tests.fill_helpers import cell_values, columns, fill_cases, put
+from tests.harvest_helpers import valid_case
 
 T0 = 1_700_000_000
 
@@ -91,3 +95,76 @@ def test_feedback_for_such_a_name_names_the_file_escaped(workspace, tmp_path):
         for c in row if c.value is not None
     ]
     assert all("\udcf8" not in t for t in texts)
+
+
+# --- 2. a copied entry sheet with the same cases ------------------------------------------------
+
+
+def _cases_with_copy(ws, dst, change=None, extra_case=True):
+    """Sager with S1-S3, and "Sager (2)" copied from it (as Excel's "Flyt eller kopiér" does); on the copy
+    one more case S4, and ``change`` (column key -> value) applied to S2's row."""
+    survey = ws.survey("sde-2022")
+    rows = [cell_values(valid_case(survey, f"S{n}"), survey) for n in (1, 2, 3)]
+    rows[0] |= {"navn": "Hans Hansen", "foedselsdato": dt.date(1980, 1, 2)}
+    cols = columns(survey)
+
+    def edit(sheet):
+        copy = sheet.parent.copy_worksheet(sheet)
+        copy.title = "Sager (2)"
+        if extra_case:
+            for key, value in cell_values(valid_case(survey, "S4"), survey).items():
+                put(copy, layout.FIRST_DATA_ROW + 3, cols[key], value)
+        for key, value in (change or {}).items():
+            put(copy, layout.FIRST_DATA_ROW + 1, cols[key], value)
+
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    return fill_cases(h.generated(ws, "sde-2022", "101"), dst, survey, rows, edit=edit)
+
+
+def _answers_in_ledger(ws, sha) -> dict[int, dict[str, str]]:
+    conn = sqlite3.connect(ws.ledger_path)
+    try:
+        found: dict[int, dict[str, str]] = {}
+        for case, qid, value in conn.execute("SELECT record, question_id, value FROM answers WHERE submission = ?",
+                                             (sha,)):
+            found.setdefault(case, {})[qid] = json.loads(value)
+        return found
+    finally:
+        conn.close()
+
+
+def test_cases_copied_along_with_the_sheet_are_counted_once_with_a_note(workspace):
+    ws = workspace
+    _cases_with_copy(ws, ws.incoming / "101_København.xlsx")
+    [entry] = harvest(ws).files
+    assert entry.verdict == "accepted_with_warnings", [i.message for i in entry.issues]
+    assert entry.cases == 4  # S1, S2, S3 once, and S4 from the copy
+    refs = sorted(a["sagsnr"] for a in _answers_in_ledger(ws, entry.sha256).values())
+    assert refs == ["S1", "S2", "S3", "S4"]
+    [note] = [i for i in entry.issues if i.code == "copied-sheet-same-cases"]
+    first = layout.FIRST_DATA_ROW + 1
+    assert note.message == messages.render(
+        "copied-sheet-same-cases", sheet="Sager (2)", count=3, other="Sager",
+        rows_list=f"{first}, {first + 1} og {first + 2}",
+    )
+    assert not entry_errors(entry)
+
+
+def test_the_same_case_number_with_other_answers_on_the_copy_is_an_error_naming_both_cells(workspace):
+    ws = workspace
+    survey = ws.survey("sde-2022")
+    _cases_with_copy(ws, ws.incoming / "101_København.xlsx", change={"q01_koen": "Kvinde"})
+    [entry] = harvest(ws).files
+    assert entry.verdict == "needs_correction"
+    conflicts = [i for i in entry.issues if i.code == "copied-sheet-conflict"]
+    ref_cell = layout.cell_ref(layout.FIRST_DATA_ROW + 1, columns(survey)["sagsnr"])
+    assert {(i.sheet, i.cell) for i in conflicts} == {("Sager", ref_cell), ("Sager (2)", ref_cell)}
+    on_copy = next(i for i in conflicts if i.sheet == "Sager (2)")
+    assert "fanen Sager, celle " + ref_cell in on_copy.message and "andre svar i spørgsmål 1." in on_copy.message
+    assert "rigtige" in on_copy.message
+    assert entry.cases == 5  # S1, S3 and S4 once; both S2 rows, until the municipality says which is right
+    assert entry.feedback is not None and entry.feedback.exists()
+
+
+def entry_errors(entry):
+    return [i for i in entry.issues if i.severity == "error"]

@@ -26,7 +26,15 @@ from python_calamine import CalamineWorkbook
 from sdexl import layout, messages
 from sdexl.harvest import values
 from sdexl.harvest.report import FileReport, Identification, Issue
-from sdexl.harvest.validate import Cell, Row, question_ref, validate_cases, validate_form
+from sdexl.harvest.validate import (
+    Cell,
+    Row,
+    cases_read,
+    merge_copied_sheet,
+    question_ref,
+    validate_cases,
+    validate_form,
+)
 from sdexl.survey.model import Question, Survey
 
 HEADER_SCAN_ROWS = 30  # the id row, header row and zero-cases label are searched this far down
@@ -89,24 +97,15 @@ def read_file(path: Path, survey: Survey, ident: Identification) -> FileReport:
         return FileReport(issues=found.issues, identification=ident)
     if survey.kind == "cases":
         report = validate_cases(survey, found.sheet, found.rows, found.zero_cases, found.missing)
+        seen = cases_read(survey, found.sheet, found.rows, report)
         for name, rows in found.extra:
-            _merge_extra_sheet(report, validate_cases(survey, name, rows, None, found.missing))
+            merge_copied_sheet(survey, report, seen, name, rows, validate_cases(survey, name, rows, None, found.missing))
     else:
         report = validate_form(survey, found.sheet, found.form, found.missing)
     report.issues[:0] = found.issues
     report.issues = cap_issues(report.issues)
     report.identification = ident
     return report
-
-
-def _merge_extra_sheet(report: FileReport, extra: FileReport) -> None:
-    """Cases on a copied entry sheet count; their records carry no row (it would clash with the main sheet's)."""
-    report.issues += [i for i in extra.issues if i.code != "empty-file"]
-    for record in extra.records:
-        record.row = None
-    report.records += extra.records
-    if report.records and any(i.code == "empty-file" for i in report.issues):
-        report.issues = [i for i in report.issues if i.code != "empty-file"]
 
 
 def cap_issues(issues: list[Issue], per_column: int = MAX_ISSUES_PER_COLUMN) -> list[Issue]:
