@@ -168,3 +168,52 @@ def test_the_same_case_number_with_other_answers_on_the_copy_is_an_error_naming_
 
 def entry_errors(entry):
     return [i for i in entry.issues if i.severity == "error"]
+
+
+# --- 3. personal columns deleted ----------------------------------------------------------------
+
+
+def _without_personal_columns(ws, dst, rows):
+    """A return whose Navn and Fødselsdato columns were deleted (right-click > Slet on the two columns)."""
+    survey = ws.survey("sde-2022")
+    cols = columns(survey)
+    personal = sorted(cols[q.id] for q in survey.questions if q.personal)
+    assert personal == list(range(personal[0], personal[0] + len(personal)))  # side by side in the template
+
+    def edit(sheet):
+        sheet.delete_cols(personal[0] + 1, len(personal))
+
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    return fill_cases(h.generated(ws, "sde-2022", "101"), dst, survey, rows, edit=edit)
+
+
+def test_a_return_without_its_personal_columns_is_accepted(workspace):
+    ws = workspace
+    survey = ws.survey("sde-2022")
+    rows = [cell_values(valid_case(survey, f"S{n}"), survey) for n in (1, 2)]
+    _without_personal_columns(ws, ws.incoming / "101_København.xlsx", rows)
+    [entry] = harvest(ws).files
+    assert entry.verdict == "accepted", [i.message for i in entry.issues]
+    assert entry.cases == 2
+    assert sorted(a["sagsnr"] for a in _answers_in_ledger(ws, entry.sha256).values()) == ["S1", "S2"]
+
+
+def test_feedback_for_such_a_return_never_asks_for_personal_data_back(workspace):
+    ws = workspace
+    survey = ws.survey("sde-2022")
+    rows = [cell_values(valid_case(survey, "S1"), survey) | {"q01_koen": "Ukendt"}]
+    _without_personal_columns(ws, ws.incoming / "101_København.xlsx", rows)
+    [entry] = harvest(ws).files
+    assert entry.verdict == "needs_correction"
+    assert [i.code for i in entry_errors(entry)] == ["not-a-category"]
+    import openpyxl
+
+    texts = " ".join(
+        str(c.value) for sheet in openpyxl.load_workbook(entry.feedback).worksheets for row in sheet.iter_rows()
+        for c in row if isinstance(c.value, str)
+    )
+    for q in (q for q in survey.questions if q.personal):
+        asked = messages.render("missing-question-column", sheet="Sager", question=messages.question_ref(None, q.header))
+        assert asked not in texts
+        assert f"kolonnen til feltet {q.header}" not in texts
+    assert "'Ukendt' er ikke en af svarmulighederne til spørgsmål 1 (Køn)" in texts  # the one thing to correct

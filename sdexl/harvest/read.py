@@ -450,7 +450,10 @@ def _closest_column(grid: Grid, row: int, expected: str, columns: list[int], cut
 
 
 def _missing_questions(survey: Survey, columns: _Columns, grid: Grid, notes: _Notes) -> set[str]:
-    """One error per question with a missing column (any missing category of a multi question)."""
+    """One error per question with a missing column (any missing category of a multi question).
+
+    A personal column (Navn, Fødselsdato) may be deleted: it is there only for the municipality's own
+    overview, so its absence is no error, and the feedback never asks for personal data back."""
     missing: list[str] = []
     for col in layout.entry_columns(survey):
         if col.key not in columns.by_key and col.question.id not in missing:
@@ -459,6 +462,8 @@ def _missing_questions(survey: Survey, columns: _Columns, grid: Grid, notes: _No
     label_row = columns.label_row
     for qid in missing:
         q = survey.question(qid)
+        if q.personal:
+            continue  # the municipality's own fields (Navn, Fødselsdato): never collected, so deleting them is fine
         key = qid if q.type != "multi" else layout.multi_key(qid, 1)
         near = _closest_column(grid, label_row, texts[key][0], columns.unknown, NEAR_MISS_HINT)
         hint = messages.did_you_mean(f"'{_text(grid, label_row, near)}'" if near is not None else None)
@@ -682,6 +687,6 @@ def _form_from_rows(survey, sheet, grid, errors, notes, rows: dict[int, str], an
         cells[qid] = _cell(grid, r, answer_col, errors)
     missing = {q.id for q in survey.questions if q.id not in cells}
     for q in survey.questions:
-        if q.id in missing:
+        if q.id in missing and not q.personal:
             notes.add("missing-question-row", q=q)
     return Located(sheet, notes.issues, form=cells, missing=missing)
