@@ -248,6 +248,11 @@ CATALOGUE: dict[str, Message] = {
         "{where}: teksten i {question} indeholder noget, der ligner et CPR-nummer. Det er erstattet med "
         "XXXXXX-XXXX og bliver ikke indsamlet. Slet CPR-numre fra regnearket."
     ),
+    "text-too-long": _w(
+        "{where}: teksten i {question} er {length} tegn lang, men en celle i Excel kan højst rumme {limit} tegn. "
+        "Kun de første {limit} tegn er læst med; resten er skåret af. Forkort gerne teksten, så det vigtigste "
+        "står først."
+    ),
     # --- One case (row) or the form ---------------------------------------
     "required-missing": _e("{where}: {question} er ikke besvaret. {how}"),
     "irrelevant-answer": _w(
@@ -366,6 +371,7 @@ TITLES: dict[str, str] = {
     "not-a-date": "Svaret kan ikke læses som en dato",
     "personal-invalid": "Et personligt felt kan ikke læses",
     "cpr-masked": "CPR-nummer fjernet",
+    "text-too-long": "Teksten er for lang til en celle og er skåret af",
     "personal-in-text": "Navn eller fødselsdato fjernet fra en tekst",
     "case-ref-is-personal": "Sagsnummeret indeholder navn eller fødselsdato",
     "case-ref-is-cpr": "Sagsnummeret ligner et CPR-nummer",

@@ -217,3 +217,56 @@ def test_feedback_for_such_a_return_never_asks_for_personal_data_back(workspace)
         assert asked not in texts
         assert f"kolonnen til feltet {q.header}" not in texts
     assert "'Ukendt' er ikke en af svarmulighederne til spørgsmål 1 (Køn)" in texts  # the one thing to correct
+
+
+# --- 4. a text longer than a cell can hold ------------------------------------------------------
+
+
+LONG_MARK = "TEKST-DER-ERSTATTES"
+
+
+def _replace_in_zip(path, old: bytes, new: bytes) -> None:
+    """Put a text into the file's XML as another program than Excel would: openpyxl itself cuts at 32,767."""
+    import zipfile
+
+    members = []
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            members.append((info, zf.read(info).replace(old, new)))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in members:
+            zf.writestr(info, data)
+    assert any(new in data for _, data in members)
+
+
+def test_a_text_longer_than_an_excel_cell_is_cut_with_a_warning_naming_the_cell(workspace):
+    ws = workspace
+    survey = ws.survey("sde-2022")
+    long_text = ("Borgeren har brug for støtte døgnet rundt. " * 2500)[:100_000]  # written by a script, not Excel
+    rows = [cell_values(valid_case(survey, "S1"), survey) | {"bemaerkninger": LONG_MARK}]
+    path = fill_cases(h.generated(ws, "sde-2022", "101"), ws.incoming / "101_København.xlsx", survey, rows)
+    _replace_in_zip(path, LONG_MARK.encode(), long_text.encode("utf-8"))
+    [entry] = harvest(ws).files
+    assert entry.verdict == "accepted_with_warnings", [i.message for i in entry.issues]
+    [warning] = [i for i in entry.issues if i.code == "text-too-long"]
+    cell = layout.cell_ref(layout.FIRST_DATA_ROW, columns(survey)["bemaerkninger"])
+    assert warning.cell == cell and warning.severity == "warning"
+    q = survey.question("bemaerkninger")
+    assert warning.message == messages.render(
+        "text-too-long", sheet="Sager", cell=cell, case="S1", question=messages.question_ref(q.number, q.header),
+        length="100.000", limit="32.767",
+    )
+    [answers] = _answers_in_ledger(ws, entry.sha256).values()
+    assert answers["bemaerkninger"] == long_text[:32767]
+    assert all(len(i.message) < 1000 for i in entry.issues)  # a message quotes the value's beginning at most
+
+
+def test_the_cut_counts_as_excel_does_and_never_splits_an_emoji():
+    from sdexl.harvest import values
+
+    text = "😀" * 20_000  # 40,000 UTF-16 units: Excel counts each emoji as two characters
+    cut = values.cut_to_cell(text)
+    assert cut == "😀" * 16_383 and values.excel_length(cut) == 32_766
+    assert values.cut_to_cell("kort") == "kort"
+    parsed = values.parse_text("a" * 32_767)
+    assert parsed.notes == [] and len(parsed.value) == 32_767

@@ -30,6 +30,8 @@ from sdexl.harvest import values
 from sdexl.harvest.report import FileReport, Issue, Record
 from sdexl.survey.model import TEXT_TYPES, Question, Rule, Survey
 
+SHOWN_MAX = 200  # characters of a value quoted in a message
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -95,7 +97,9 @@ class _Context:
         if q is not None and not q.is_number and privacy.is_cpr_number(value):
             return privacy.CPR_MASK
         text = privacy.mask_cpr(values.display(value))
-        return self.personal.scrub(text)[0]
+        text = self.personal.scrub(text)[0]
+        # A message quotes the beginning of a long value: it must fit in one cell of the feedback too.
+        return text if len(text) <= SHOWN_MAX else text[:SHOWN_MAX].rstrip() + "…"
 
 
 def question_ref(q: Question) -> str:
@@ -266,13 +270,15 @@ def _read_text(ctx, q: Question, cell: Cell, row, case) -> tuple[str | None, Any
     """Free text and the case number: CPR-like numbers masked, the row's name and birth date removed."""
     parsed = values.parse_text(cell.value)
     scrubbed, name, born = ctx.personal.scrub(parsed.value)
-    if q.role == "case_ref" and (parsed.notes or name or born):
+    cpr = any(code == "cpr-masked" for code, _ in parsed.notes)
+    if q.role == "case_ref" and (cpr or name or born):
         # Never kept, and never repeated: the message names the cell and row only.
-        code = "case-ref-is-cpr" if parsed.notes else "case-ref-is-personal"
+        code = "case-ref-is-cpr" if cpr else "case-ref-is-personal"
         ctx.add(code, cell=cell.ref, row=row, header=q.header)
         return cell.ref, None, True
-    for code, _extra in parsed.notes:
-        ctx.add(code, cell=cell.ref, q=q, value=scrubbed, row=row, case=case)
+    for code, extra in parsed.notes:
+        more = {key: value for key, value in extra.items() if key != "value"}
+        ctx.add(code, cell=cell.ref, q=q, value=scrubbed, row=row, case=case, **more)
     if name or born:
         ctx.add("personal-in-text", cell=cell.ref, q=q, value=scrubbed, row=row, case=case)
     return cell.ref, scrubbed, parsed.failed
