@@ -108,6 +108,28 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def archive_bytes(ws: Workspace, data: bytes, sha256: str, suffix: str) -> Path:
+    """As ``archive``, for bytes taken out of a mail or zip (harvest/mailbox.py): written once, read-only."""
+    target = archive_path(ws, sha256, suffix if _PLAIN_SUFFIX.fullmatch(suffix.lower()) else "")
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
 def archive_path(ws: Workspace, sha256: str, suffix: str) -> Path:
     return ws.archive / sha256[:2] / f"{sha256}{suffix.lower()}"
 

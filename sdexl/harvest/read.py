@@ -99,7 +99,8 @@ def read_file(path: Path, survey: Survey, ident: Identification) -> FileReport:
         report = validate_cases(survey, found.sheet, found.rows, found.zero_cases, found.missing)
         seen = cases_read(survey, found.sheet, found.rows, report)
         for name, rows in found.extra:
-            merge_copied_sheet(survey, report, seen, name, rows, validate_cases(survey, name, rows, None, found.missing))
+            copy = validate_cases(survey, name, rows, None, found.missing)
+            merge_copied_sheet(survey, report, seen, name, rows, copy)
     else:
         report = validate_form(survey, found.sheet, found.form, found.missing)
     report.issues[:0] = found.issues
