@@ -166,6 +166,24 @@ def test_the_same_case_number_with_other_answers_on_the_copy_is_an_error_naming_
     assert entry.feedback is not None and entry.feedback.exists()
 
 
+def test_feedback_writes_a_case_copied_along_once_so_the_corrected_return_has_no_double_rows(workspace):
+    ws = workspace
+    survey = ws.survey("sde-2022")
+    _cases_with_copy(ws, ws.incoming / "101_København.xlsx", change={"q01_koen": "Ukendt"}, extra_case=True)
+    [entry] = harvest(ws).files
+    assert entry.verdict == "needs_correction" and entry.feedback is not None
+    from sdexl.harvest.read import read_file
+    from sdexl.harvest.report import Identification
+
+    again = read_file(entry.feedback, survey, Identification())
+    # S1 and S3 were copied along unchanged: once each. S2 differs on the copy: both rows stay, side by side
+    # on one sheet, for the municipality to choose (so only S2 is a repeated case number there).
+    assert len(again.records) == 5
+    refs = sorted(r.answers["sagsnr"] for r in again.records if r.answers["sagsnr"] is not None)
+    assert refs == ["S1", "S3", "S4"]
+    assert {i.value for i in again.issues if i.code == "duplicate-case-ref"} == {"S2"}
+
+
 def entry_errors(entry):
     return [i for i in entry.issues if i.severity == "error"]
 

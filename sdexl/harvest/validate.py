@@ -525,24 +525,16 @@ def merge_copied_sheet(
     sheet: both rows are kept as cases, but the case number is not, until the municipality says
     which is right.
     """
-    ref_q = survey.case_ref
-    cells = {row.row: row.cells.get(ref_q.id) if ref_q else None for row in rows}
     ctx = _Context(survey, sheet)
     same: dict[str, list[int]] = defaultdict(list)
     kept: list[Record] = []
-    for record in copy.records:
-        ref = record.answers.get(ref_q.id) if ref_q else None
-        cell = cells.get(record.row)
-        earlier = seen.get(values.fold(str(ref))) if ref is not None and cell is not None else None
-        if earlier is None:
-            if ref is not None and cell is not None:
-                seen[values.fold(str(ref))] = _Read(sheet, cell.ref, record)
-            kept.append(record)
-        elif _same_answers(record, earlier.record):
+    for record, cell, earlier in _against_read(survey, seen, sheet, rows, copy):
+        if earlier is not None and _same_answers(record, earlier.record):
             same[earlier.sheet].append(record.row)
-        else:
-            _conflict(ctx, survey, report, earlier, sheet, cell.ref, record, ref)
-            kept.append(record)
+            continue
+        if earlier is not None:
+            _conflict(ctx, survey, report, earlier, sheet, cell, record, record.answers[survey.case_ref.id])
+        kept.append(record)
     dropped = {row for group in same.values() for row in group}
     report.issues += [i for i in copy.issues if i.code != "empty-file" and not (i.sheet == sheet and i.row in dropped)]
     for other, found in same.items():
@@ -553,6 +545,33 @@ def merge_copied_sheet(
     report.records += kept
     if report.records:
         report.issues = [i for i in report.issues if i.code != "empty-file"]
+
+
+def rows_counted_once(survey: Survey, seen: dict[str, _Read], sheet: str, rows: list[Row], copy: FileReport) -> set[int]:
+    """The rows of a copied sheet that ``merge_copied_sheet`` counts once (the feedback leaves them out)."""
+    return {
+        record.row
+        for record, _cell, earlier in _against_read(survey, seen, sheet, rows, copy)
+        if earlier is not None and _same_answers(record, earlier.record)
+    }
+
+
+def _against_read(survey: Survey, seen: dict[str, _Read], sheet: str, rows: list[Row], copy: FileReport):
+    """(record, its case-number cell, the case read before with that number or None) for each case of a copy;
+    a new case number joins ``seen``."""
+    ref_q = survey.case_ref
+    cells = {row.row: row.cells.get(ref_q.id) if ref_q else None for row in rows}
+    for record in copy.records:
+        ref = record.answers.get(ref_q.id) if ref_q else None
+        cell = cells.get(record.row)
+        if ref is None or cell is None:
+            yield record, None, None
+            continue
+        key = values.fold(str(ref))
+        earlier = seen.get(key)
+        if earlier is None:
+            seen[key] = _Read(sheet, cell.ref, record)
+        yield record, cell.ref, earlier
 
 
 def cases_read(survey: Survey, sheet: str, rows: list[Row], report: FileReport) -> dict[str, _Read]:
