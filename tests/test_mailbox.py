@@ -206,6 +206,15 @@ def test_too_many_members_are_refused(tmp_path):
     assert found.finding is not None and found.finding.code == "archive-too-large" and not found.members
 
 
+def test_the_bound_covers_a_zip_inside_a_zip(tmp_path):
+    limits = Limits(max_total_uncompressed=10 * 1024 * 1024)
+    inner = zipped(tmp_path / "inner.zip", [(f"{n}.xlsx", bytes(1024 * 1024)) for n in range(8)]).read_bytes()
+    outer = zipped(tmp_path / "outer.zip", [("a.zip", inner), ("b.zip", inner)]).read_bytes()
+    assert mailbox.unpack(inner, "zip", limits).ok  # 8 MB: within the bound on its own
+    found = mailbox.unpack(outer, "zip", limits)  # 16 MB in all once both are unpacked
+    assert found.finding is not None and found.finding.code == "archive-too-large" and not found.members
+
+
 def test_a_password_protected_zip_is_rejected_with_its_own_message(workspace, tmp_path):
     ws = workspace
     dst = zipped(ws.incoming / "kode.zip", [("101_København.xlsx", b"PK\x03\x04 not really")])

@@ -123,7 +123,25 @@ def unpack(data: bytes, kind: str, limits: Limits = LIMITS) -> Unpacked:
     if found.finding is None and not found.members and not found.workbook:
         only = _only(found.skipped)
         found.finding = Finding("mail-without-workbook" if kind == "mail" else "zip-without-workbook", {"only": only})
+    if found.finding is None and (total := sum(map(_expanded_size, found.members))) > limits.max_total_uncompressed:
+        # Counted with what a zip or mail inside it will give, so the whole tree stays within one bound.
+        found.finding = Finding("archive-too-large", {"detail": f"{_mb(total)} MB udpakket"})
+        found.members = []
     return found
+
+
+def _expanded_size(member: Member) -> int:
+    """A member's bytes, and for a zip among them what its directory says it inflates to."""
+    size = len(member.data)
+    if container_kind(member.name, member.data[:8]) == "zip":
+        try:
+            with zipfile.ZipFile(io.BytesIO(member.data)) as zf:
+                size += sum(i.file_size for i in zf.infolist())
+        except (zipfile.BadZipFile, ValueError, OSError, UnicodeError, NotImplementedError):
+            pass  # refused when it is examined itself
+    elif container_kind(member.name, member.data[:8]) == "mail":
+        size += len(member.data)  # decoded attachments are no larger than the mail
+    return size
 
 
 def _unpack_zip(data: bytes, limits: Limits) -> Unpacked:
