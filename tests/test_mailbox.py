@@ -271,3 +271,28 @@ def test_member_names_never_leave_their_container():
     assert mailbox.source_of("incoming/runde/a.eml/b.zip/c.xlsx") == ("zip", "b.zip", "c.xlsx")
     assert mailbox.source_of("incoming/runde/101.xlsx") is None
     assert mailbox.nesting("incoming/a.eml/b.zip/c.xlsx") == 2
+
+
+def test_a_broken_zip_is_rejected_as_damaged(workspace, tmp_path):
+    ws = workspace
+    kbh = h.filled_form(ws, "101", tmp_path / "src" / "101.xlsx").read_bytes()
+    whole = zipped(tmp_path / "svar.zip", [("101_København.xlsx", kbh)]).read_bytes()
+    (ws.incoming / "svar.zip").write_bytes(whole[: len(whole) // 2])  # the download stopped half way
+    [entry] = harvest(ws).files
+    assert entry.verdict == "rejected"
+    assert entry.issues[-1].message == messages.render("corrupt-file", file="svar.zip")
+
+
+def test_an_attachment_name_in_raw_8bit_bytes_is_read_as_the_sender_wrote_it(workspace, tmp_path):
+    ws = workspace
+    kbh = h.filled_form(ws, "101", tmp_path / "src" / "101.xlsx").read_bytes()
+    eml = mail(ws.incoming / "svar.eml", [("101_KXbenhavn.xlsx", kbh)])
+    # An old mail client writes the name's Latin-1 bytes straight into the header, unencoded.
+    data = eml.read_bytes().replace(b'filename="101_KXbenhavn.xlsx"', b'filename="101_K\xf8benhavn.xlsx"')
+    assert b"\xf8" in data
+    eml.write_bytes(data)
+    files = by_file(harvest(ws))
+    entry = files["incoming/svar.eml/101_København.xlsx"]
+    assert entry.verdict == "accepted"
+    done = CliRunner().invoke(main, ["-w", str(ws.root), "harvest", "--json"], catch_exceptions=False)
+    done.stdout_bytes.decode("utf-8")  # strict

@@ -29,7 +29,6 @@ import logging
 import mimetypes
 import re
 import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -116,8 +115,7 @@ def unpack(data: bytes, kind: str, limits: Limits = LIMITS) -> Unpacked:
             found = _unpack_mail(data, limits)
         else:
             return Unpacked(kind, finding=Finding("msg-unsupported"))
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, OSError, RecursionError,
-            LookupError, UnicodeError, RuntimeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - zipfile and email raise many types for a broken file; all mean "broken"
         log.info("a %s could not be unpacked (%s)", kind, type(exc).__name__)
         return Unpacked(kind, finding=Finding("corrupt-file"))
     if found.finding is None and not found.members and not found.workbook:
@@ -223,10 +221,32 @@ def _attachments(message) -> Iterator:
 
 def _attachment_name(part, n: int) -> str:
     name = part.get_filename()
+    if name and "\ufffd" in str(name):
+        name = _raw_filename(part) or name
     if name:
         return _unescape(str(name))
     suffix = mimetypes.guess_extension(part.get_content_type() or "") or ""
     return f"vedhæftet fil {n}{suffix}"
+
+
+_FILENAME_PARAM = re.compile(r'(?i)\b(?:file)?name="?([^";\r\n]+)')
+
+
+def _raw_filename(part) -> str | None:
+    """A name written into the header as raw 8-bit bytes (no RFC 2231 encoding), which the parser shows as
+    U+FFFD: its bytes as UTF-8 when they are, else as cp1252, as a Danish Windows mail client wrote them."""
+    for key, value in part.raw_items():
+        if key.lower() not in ("content-disposition", "content-type"):
+            continue
+        found = _FILENAME_PARAM.search(str(value))
+        if found is None:
+            continue
+        raw = found[1].strip().encode("utf-8", "surrogateescape")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("cp1252", errors="replace")
+    return None
 
 
 def _unescape(text: str) -> str:
