@@ -306,28 +306,39 @@ def _mb(size: int) -> str:
 # --- in harvest: the parent's side (members into the archive and the list of files) ----------------
 
 
-def expand(ws, files: list[Incoming], limits: Limits = LIMITS) -> list[Incoming]:
+@dataclass(frozen=True)
+class Bounds:
+    """How the parse of one container is bounded, as a workbook's (run.Options)."""
+
+    timeout: float = 60.0
+    memory_mb: int = 1536
+    isolate: bool = True
+    limits: Limits = LIMITS
+
+
+def expand(ws, files: list[Incoming], bounds: Bounds | None = None) -> list[Incoming]:
     """``files`` with the members of each mail and zip right after it, archived and described like files
     found in incoming/. A container that cannot be unpacked stays alone: its examination says why."""
+    bounds = bounds or Bounds()
     out: list[Incoming] = []
     for incoming in files:
         out.append(incoming)
         if incoming.ignored:
             continue
         try:
-            out += list(_members(ws, incoming, 0, limits))
+            out += list(_members(ws, incoming, 0, bounds))
         except Exception as exc:  # noqa: BLE001 - a bug here must not stop the harvest; the examination reports it
             log.warning("a container could not be unpacked (%s)", type(exc).__name__)
     return out
 
 
-def _members(ws, incoming: Incoming, level: int, limits: Limits) -> Iterator[Incoming]:
+def _members(ws, incoming: Incoming, level: int, bounds: Bounds) -> Iterator[Incoming]:
     with incoming.path.open("rb") as fh:
         head = fh.read(8)
     kind = container_kind(incoming.name, head)
-    if kind is None or level >= MAX_NESTING or incoming.size > limits.max_file_bytes:
+    if kind is None or level >= MAX_NESTING or incoming.size > bounds.limits.max_file_bytes:
         return
-    found = unpack(incoming.path.read_bytes(), kind, limits)
+    found = _unpack_bounded(incoming.path, kind, bounds)
     if not found.ok:
         return
     taken: set[str] = set()
@@ -338,7 +349,27 @@ def _members(ws, incoming: Incoming, level: int, limits: Limits) -> Iterator[Inc
         child = Incoming(path=path, name=name, size=len(member.data), received_at=incoming.received_at,
                          ignored=False)
         yield child
-        yield from _members(ws, child, level + 1, limits)
+        yield from _members(ws, child, level + 1, bounds)
+
+
+def _unpack_bounded(path: Path, kind: str, bounds: Bounds) -> Unpacked:
+    """``unpack`` in a child bounded in time and memory, like a workbook's parse: the mail parser and zipfile
+    see untrusted bytes. A container that exceeds a bound yields nothing; its examination rejects it."""
+    from sdexl.harvest import isolate
+
+    if not bounds.isolate or not isolate.can_fork():
+        return unpack(path.read_bytes(), kind, bounds.limits)
+    try:
+        return isolate.call_isolated(
+            _unpack_path, path, kind, bounds.limits, timeout=bounds.timeout, memory_bytes=bounds.memory_mb << 20
+        )
+    except isolate.IsolationError as exc:
+        log.warning("a %s could not be unpacked in time and memory (%s)", kind, type(exc).__name__)
+        return Unpacked(kind, finding=Finding("too-slow", {"seconds": f"{bounds.timeout:.0f}"}))
+
+
+def _unpack_path(path: Path, kind: str, limits: Limits) -> Unpacked:
+    return unpack(path.read_bytes(), kind, limits)
 
 
 def _unique(name: str, taken: set[str]) -> str:
