@@ -167,9 +167,9 @@ CATALOGUE: dict[str, Message] = {
     "ignored-file": _i("Filen {file} er en midlertidig fil eller en låsefil og er sprunget over."),
     # --- Returns that came as a mail or a zip file (harvest/mailbox.py) ---------
     "unpacked-mail": _i(
-        "Filen {file} er en gemt mail. De vedhæftede regneark er læst hver for sig: {names}.{skipped}"
+        "Filen {file} er en gemt mail. De vedhæftede regneark er læst hver for sig ({names}){skipped}."
     ),
-    "unpacked-zip": _i("Filen {file} er en zip-fil. Regnearkene i den er læst hver for sig: {names}.{skipped}"),
+    "unpacked-zip": _i("Filen {file} er en zip-fil. Regnearkene i den er læst hver for sig ({names}){skipped}."),
     "from-mail": _i("Filen {file} er modtaget som vedhæftet fil i mailen {container}."),
     "from-zip": _i("Filen {file} er pakket ud af zip-filen {container}."),
     "mail-without-workbook": _e(
@@ -458,7 +458,7 @@ PHRASES: dict[str, str] = {
     "where-case-moved": "Fane {sheet}, celle {cell} (sag {case}; celle {sent} i den fil, I sendte)",
     "and": " og ",
     "only-other-files": ", kun {names}, som ikke er regneark",
-    "skipped-files": " Disse filer er ikke regneark og er ikke læst: {names}.",
+    "skipped-files": "; filer, der ikke er regneark, er ikke læst: {names}",
 }
 
 
