@@ -333,6 +333,8 @@ def expand(ws, files: list[Incoming], bounds: Bounds | None = None) -> list[Inco
 
 
 def _members(ws, incoming: Incoming, level: int, bounds: Bounds) -> Iterator[Incoming]:
+    if PurePosixPath(incoming.name).suffix.lower() not in CONTAINER_SUFFIXES:
+        return  # the common case, decided without opening the file
     with incoming.path.open("rb") as fh:
         head = fh.read(8)
     kind = container_kind(incoming.name, head)
