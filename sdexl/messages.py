@@ -71,7 +71,7 @@ CATALOGUE: dict[str, Message] = {
     ),
     "copied-sheet-conflict": _e(
         "{where}: sagsnummeret '{value}' står også på fanen {other_sheet}, celle {other_cell}, men med andre svar "
-        "i {questions}. Vi kan ikke se, hvilke svar der er de rigtige. Ret eller slet den forkerte af de to "
+        "i {questions}. Hvilke svar er de rigtige? Ret eller slet den forkerte af de to "
         "rækker, så sagen kun står én gang, eller giv sagerne hver sit sagsnummer, hvis det er to borgere."
     ),
     "extra-entry-sheet-ignored": _e(
