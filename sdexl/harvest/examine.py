@@ -16,6 +16,7 @@ from sdexl import messages
 from sdexl.harvest import opened
 from sdexl.harvest.container import LIMITS, Container, Finding, inspect, read_column_ids, read_facts, sdexl_properties
 from sdexl.harvest.identify import Clues, identify
+from sdexl.harvest.mailbox import examine_container, source_notes
 from sdexl.harvest.report import FileReport, Identification, Issue, Verdict
 from sdexl.ledger import Issued
 from sdexl.survey.model import Survey
@@ -47,8 +48,11 @@ def examine(archived: Path, name: str, surveys: dict[str, Survey], issued: dict[
 
 def _examine(archived: Path, name: str, surveys, issued, workdir: Path) -> Outcome:
     display = PurePosixPath(name).name
+    unpacked = examine_container(archived, name)  # a mail or zip: its attachments are files of their own
+    if unpacked is not None:
+        return unpacked
     container = inspect(archived)
-    issues = [f.issue(display) for f in container.findings]
+    issues = source_notes(name) + [f.issue(display) for f in container.findings]
     if not container.readable:
         return Outcome("rejected", container.kind, FileReport(issues=issues))
     # The reader names the file in its messages and picks its parser by the

@@ -33,6 +33,7 @@ from sdexl.harvest.container import SUFFIX, Finding
 from sdexl.harvest.examine import Outcome, examine
 from sdexl.harvest.identify import municipality_in_filename
 from sdexl.harvest.intake import Incoming, archive, discover, sha256_file
+from sdexl.harvest.mailbox import expand
 from sdexl.harvest.report import FileReport, Identification, Issue
 from sdexl.ledger import Issued
 from sdexl.reference import by_code
@@ -116,6 +117,7 @@ def harvest(
     """Harvest ``files`` (default: everything under incoming/)."""
     options = options or Options()
     files = discover(ws) if files is None else files
+    files = expand(ws, files)  # the attachments of a mail, the files in a zip: each a return of its own
     result = HarvestResult()
     surveys = _surveys(ws, result.notes)
     reports: dict[str, Parsed] = {}
