@@ -219,14 +219,18 @@ def harvest(ctx, as_json, strict):
     from sdexl.harvest.intake import discover
     from sdexl.harvest.run import harvest as run_harvest
     from sdexl.harvest.run import rebuild_outputs
+    from sdexl.outputs import remove_leftovers
     from sdexl.progress import progress_bar
 
     ws = ctx.workspace()
+    leftovers = remove_leftovers(ws)
     files = discover(ws)
     show_bar = not as_json and sys.stderr.isatty()
     with progress_bar(len(files), "Harvest", enabled=show_bar) as advance:
         result = run_harvest(ws, files, on_file=lambda entry: advance(Path(entry.file).name))
     notes = result.notes + rebuild_outputs(ws, result.touched)
+    if leftovers:
+        notes.insert(0, f"Removed {leftovers} temporary files an interrupted run had left.")
     if as_json:
         click.echo(json.dumps([f.as_json() for f in result.files], ensure_ascii=False, indent=2))
     else:

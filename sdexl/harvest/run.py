@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -35,6 +36,7 @@ from sdexl.harvest.identify import municipality_in_filename
 from sdexl.harvest.intake import Incoming, archive, discover, sha256_file
 from sdexl.harvest.report import FileReport, Identification, Issue
 from sdexl.ledger import Issued
+from sdexl.outputs import work_dir
 from sdexl.reference import by_code
 from sdexl.survey.model import Survey
 from sdexl.workspace import Workspace
@@ -120,17 +122,25 @@ def harvest(
     surveys = _surveys(ws, result.notes)
     reports: dict[str, Parsed] = {}
     conn = ledger.connect(ws.ledger_path)
+    # Scratch space (hard links to archived returns, parse copies) inside .sdexl/: on the archive's disk,
+    # and removed by the next run's remove_leftovers when this one is killed.
+    work = Path(tempfile.mkdtemp(prefix="harvest-", dir=_make(work_dir(ws))))
     try:
         issued = {i.token: i for s in surveys for i in ledger.issued_for(conn, s)}
-        with tempfile.TemporaryDirectory(prefix="sdexl-harvest-") as work:
-            result.files = _harvest_all(ws, conn, files, surveys, issued, options, Path(work), reports, on_file)
-            result.touched = {f.survey for f in result.files if f.new and f.survey and f.verdict in USABLE}
-            _supersede(conn, {(f.survey, f.kommunekode) for f in result.files if f.new and f.sha256})
-            _effective_verdicts(conn, result.files)
-            _feedback(ws, surveys, issued, result, reports)  # while the parse copies still exist
+        result.files = _harvest_all(ws, conn, files, surveys, issued, options, work, reports, on_file)
+        result.touched = {f.survey for f in result.files if f.new and f.survey and f.verdict in USABLE}
+        _supersede(conn, {(f.survey, f.kommunekode) for f in result.files if f.new and f.sha256})
+        _effective_verdicts(conn, result.files)
+        _feedback(ws, surveys, issued, result, reports)  # while the parse copies still exist
     finally:
         conn.close()
+        shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def _make(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _surveys(ws: Workspace, notes: list[str]) -> dict[str, Survey]:
