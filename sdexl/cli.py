@@ -7,6 +7,7 @@ sentence here; a traceback is shown only with ``--debug``.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -28,6 +29,35 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+def writes_workspace(command: str):
+    """For a command that changes the workspace: it holds the workspace lock (sdexl.lock) while it runs,
+    and adds --no-wait. Once the lock is held, what a killed run left is cleared (sdexl.outputs)."""
+
+    def decorate(f):
+        @functools.wraps(f)
+        def wrapper(*args, no_wait: bool = False, **kwargs):
+            from sdexl.lock import WorkspaceBusy, workspace_lock
+            from sdexl.outputs import remove_leftovers
+
+            ws = click.get_current_context().find_object(Context).workspace()
+            say = lambda text: click.echo(text, err=True)  # noqa: E731
+            try:
+                with workspace_lock(ws.state, command, wait=not no_wait, say=say) as held:
+                    removed = remove_leftovers(ws)
+                    if held.stale or removed:
+                        who = f" ({held.stale.describe()})" if held.stale else ""
+                        say(f"An earlier sdexl run{who} was interrupted; {removed} temporary files it left were "
+                            "removed, and what it did not finish is done now.")
+                    return f(*args, **kwargs)
+            except WorkspaceBusy as exc:
+                raise click.ClickException(str(exc)) from exc
+
+        help_text = "If another sdexl command is changing the workspace, stop (exit status 1) instead of waiting."
+        return click.option("--no-wait", is_flag=True, help=help_text)(wrapper)
+
+    return decorate
 
 
 class FriendlyGroup(click.Group):
@@ -151,6 +181,7 @@ def template_schema(output):
 
 
 @main.command()
+@writes_workspace("generate")
 @click.argument("survey")
 @click.option("-k", "--kommune", "kommuner", multiple=True, help="Kommunekode to generate for (repeatable; default all 98).")
 @pass_ctx
@@ -190,6 +221,7 @@ def _participant_codes(ws, survey: str) -> list[str] | None:
 
 
 @main.command()
+@writes_workspace("harvest")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file instead of text.")
 @click.option("--strict", is_flag=True, help="Exit with status 2 when any file is rejected or needs correction.")
 @pass_ctx
@@ -219,18 +251,14 @@ def harvest(ctx, as_json, strict):
     from sdexl.harvest.intake import discover
     from sdexl.harvest.run import harvest as run_harvest
     from sdexl.harvest.run import rebuild_outputs
-    from sdexl.outputs import remove_leftovers
     from sdexl.progress import progress_bar
 
     ws = ctx.workspace()
-    leftovers = remove_leftovers(ws)
     files = discover(ws)
     show_bar = not as_json and sys.stderr.isatty()
     with progress_bar(len(files), "Harvest", enabled=show_bar) as advance:
         result = run_harvest(ws, files, on_file=lambda entry: advance(Path(entry.file).name))
     notes = result.notes + rebuild_outputs(ws, result.touched)
-    if leftovers:
-        notes.insert(0, f"Removed {leftovers} temporary files an interrupted run had left.")
     if as_json:
         click.echo(json.dumps([f.as_json() for f in result.files], ensure_ascii=False, indent=2))
     else:
@@ -416,6 +444,7 @@ def participants(ctx, survey, action, kommuner):
 
 
 @main.command()
+@writes_workspace("send")
 @click.argument("survey")
 @click.argument("what", type=click.Choice(["invitations", "reminders", "feedback", "receipts"]))
 @click.option("-k", "--kommune", "kommuner", multiple=True, help="Kommunekode to send to (repeatable; default: all who should get it).")
@@ -527,22 +556,35 @@ def _echo_outcomes(result, show_skipped: bool) -> None:
 
 
 @main.command()
+@writes_workspace("build")
 @click.argument("survey")
+@click.option("--force", is_flag=True, help="Rebuild even when the outputs are current.")
 @pass_ctx
-def build(ctx, survey):
+def build(ctx, survey, force):
     """Rebuild output/SURVEY/ (master.xlsx, data.csv, data.parquet) from the ledger.
 
-    Reads no returned files: use it after importing reference data or changing
-    the small-cell threshold. 'sdexl harvest' does the same after harvesting.
+    Reads no returned files. Outputs that are current (built from the same
+    ledger state, survey definitions, reference data and settings, and not
+    changed or deleted since) are left as they are; --force rebuilds them
+    anyway. 'sdexl harvest' rebuilds whatever is not current, too.
 
     \b
     Example:
       sdexl build sde-2024
     """
-    from sdexl.publish.master import build_from_ledger
+    from sdexl.outputs import refresh
 
     ws = ctx.workspace()
-    for path in build_from_ledger(ws, survey):
+    ws.survey(survey)  # an unknown survey id fails here with the list of known ones
+    result = refresh(ws, only={survey}, force={survey} if force else set())
+    if survey in result.failed:
+        raise click.ClickException(f"Outputs for {survey} could not be built: {result.failed[survey]}")
+    if survey in result.current:
+        click.echo(f"The outputs in {ws.output_dir(survey)} are current (nothing changed since they were built); "
+                   "--force rebuilds them.")
+    elif survey not in result.built:
+        raise click.ClickException(f"Nothing has been harvested for {survey} yet. Run 'sdexl harvest' first.")
+    for path in result.built.get(survey, []):
         click.echo(f"Wrote {path}")
 
 

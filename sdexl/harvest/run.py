@@ -128,10 +128,12 @@ def harvest(
     try:
         issued = {i.token: i for s in surveys for i in ledger.issued_for(conn, s)}
         result.files = _harvest_all(ws, conn, files, surveys, issued, options, work, reports, on_file)
+        _resume(ws, conn, result, surveys, issued, options, work, reports)
         result.touched = {f.survey for f in result.files if f.new and f.survey and f.verdict in USABLE}
         _supersede(conn, {(f.survey, f.kommunekode) for f in result.files if f.new and f.sha256})
         _effective_verdicts(conn, result.files)
         _feedback(ws, surveys, issued, result, reports)  # while the parse copies still exist
+        _settle(conn, result.files)
     finally:
         conn.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -443,6 +445,7 @@ def _record(conn, incoming: Incoming, sha: str, archived: str, outcome: Outcome,
         },
     )
     conn.execute("INSERT INTO sightings VALUES (?, ?, ?, ?, 0)", (incoming.name, sha, incoming.received_at, _now()))
+    conn.execute("INSERT INTO unsettled VALUES (?)", (sha,))  # until supersede, feedback and receipt are done
     personal = {q.id for q in survey.questions if q.personal} if survey else set()
     _record_issues(conn, sha, report.issues, personal)
     if outcome.verdict in USABLE and survey is not None:
@@ -511,6 +514,42 @@ def _now() -> str:
 
 
 # --- after the run ------------------------------------------------------------------------------
+
+
+def _resume(ws, conn, result: HarvestResult, surveys, issued, options: Options, work: Path, reports) -> None:
+    """Files an interrupted harvest recorded but did not finish (supersede, feedback, receipt) are
+    finished now, exactly as if they were new in this run: the end state is that of an uninterrupted run.
+
+    Their feedback needs the parsed report, which is not stored: the archived bytes are examined again.
+    """
+    pending = {r[0] for r in conn.execute("SELECT sha256 FROM unsettled")} - {f.sha256 for f in result.files if f.new}
+    for n, sha in enumerate(sorted(pending)):
+        row = conn.execute("SELECT * FROM submissions WHERE sha256 = ?", (sha,)).fetchone()
+        entry = next((f for f in result.files if f.sha256 == sha and f.file == row["file"]), None)
+        if entry is None:  # no longer in incoming/: from the ledger
+            entry = _stored(conn, row, row["file"])
+            result.files.append(entry)
+        entry.new = True
+        if entry.verdict in NEEDS_FEEDBACK:
+            reports[sha] = _reexamine(ws, row, surveys, issued, options, work / f"resume-{n}")
+    if pending:
+        n = len(pending)
+        result.notes.append(f"Finished {n} file{'s' if n != 1 else ''} an interrupted harvest had recorded.")
+
+
+def _reexamine(ws, row: sqlite3.Row, surveys, issued, options: Options, workdir: Path) -> Parsed:
+    archived = ws.root / row["archive"]
+    incoming = Incoming(archived, row["file"], row["size"], row["received_at"], ignored=False)
+    workdir.mkdir(parents=True, exist_ok=True)
+    outcome = _examine_guarded(archived, incoming, surveys, issued, options, workdir, row["sha256"])
+    _attribute_rejected(outcome, incoming, surveys, issued)
+    return Parsed(outcome.report, _parse_copy(workdir, incoming, outcome) or archived)
+
+
+def _settle(conn: sqlite3.Connection, files: list[FileResult]) -> None:
+    """Every after-step of this run's files is done: nothing to resume for them."""
+    with conn:
+        conn.executemany("DELETE FROM unsettled WHERE sha256 = ?", [(f.sha256,) for f in files if f.new and f.sha256])
 
 
 def _supersede(conn: sqlite3.Connection, groups: set[tuple[str | None, str | None]]) -> None:
@@ -702,23 +741,12 @@ def _parse_copy(workdir: Path, incoming: Incoming, outcome: Outcome) -> Path | N
     return path if path and path.exists() else None
 
 
-def rebuild_outputs(ws: Workspace, survey_ids: set[str]) -> list[str]:
-    """Rebuild analysis outputs for the surveys this run touched; returns notes for the consultant."""
-    if not survey_ids:
-        return []
-    try:
-        from sdexl.publish.master import build_outputs
-    except ImportError:
-        return ["Outputs were not rebuilt: sdexl.publish.master is not available yet."]
-    from sdexl.harvest.store import load_all_snapshots
+def rebuild_outputs(ws: Workspace, survey_ids: set[str] = frozenset()) -> list[str]:
+    """Rebuild the outputs of every harvested survey that are missing or stale (sdexl.outputs), and those
+    of ``survey_ids`` whatever their state; returns notes for the consultant.
 
-    snapshots = load_all_snapshots(ws)
-    notes = []
-    for survey_id in sorted(survey_ids):
-        try:
-            build_outputs(ws, survey_id, snapshots)
-            notes.append(f"Rebuilt outputs for {survey_id} in {ws.output_dir(survey_id)}")
-        except Exception as exc:  # noqa: BLE001 - the harvest itself is recorded; say what is missing
-            log.warning("outputs for %s failed (%s)", survey_id, type(exc).__name__)
-            notes.append(f"Outputs for {survey_id} could not be rebuilt: {type(exc).__name__}: {exc}")
-    return notes
+    Also after a run with nothing new: a harvest killed before its build, or a deleted master, is
+    repaired by the next harvest."""
+    from sdexl.outputs import refresh
+
+    return refresh(ws, force=set(survey_ids)).notes(ws)
