@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sdexl import ledger, messages, privacy
+from sdexl import faults, ledger, messages, privacy
 from sdexl.harvest import isolate
 from sdexl.harvest.container import SUFFIX, Finding
 from sdexl.harvest.examine import Outcome, examine
@@ -129,6 +129,7 @@ def harvest(
         issued = {i.token: i for s in surveys for i in ledger.issued_for(conn, s)}
         result.files = _harvest_all(ws, conn, files, surveys, issued, options, work, reports, on_file)
         _resume(ws, conn, result, surveys, issued, options, work, reports)
+        faults.point("recorded")
         result.touched = {f.survey for f in result.files if f.new and f.survey and f.verdict in USABLE}
         _supersede(conn, {(f.survey, f.kommunekode) for f in result.files if f.new and f.sha256})
         _effective_verdicts(conn, result.files)
@@ -207,11 +208,13 @@ def _harvest_all(ws, conn, files, surveys, issued, options: Options, work: Path,
     last_commit = time.monotonic()
     try:
         for job, outcome in _examine_all(jobs, surveys, issued, options):
+            faults.point("examined")
             try:
                 entry = _finish(ws, conn, job, outcome, surveys, issued, reports)
             except Exception as exc:  # noqa: BLE001 - nothing recorded for it: the next run tries again
                 entry = _failed(job.incoming, exc)
             settle(job.slot, entry)
+            faults.point("record")
             if time.monotonic() - last_commit > COMMIT_EVERY_SECONDS:
                 conn.commit()
                 last_commit = time.monotonic()
@@ -631,6 +634,7 @@ def _feedback(ws: Workspace, surveys, issued, result: HarvestResult, reports: di
         try:
             survey, kommune = surveys[entry.survey], by_code()[entry.kommunekode]
             entry.feedback = write_feedback(ws, survey, kommune, parsed.report, parsed.path, {"token": token})
+            faults.point("feedback")
         except Exception as exc:  # noqa: BLE001 - harvest is done; say which feedback is missing
             log.warning("file %s: feedback failed (%s)", entry.sha256[:12], type(exc).__name__)
             result.notes.append(f"Feedback for {entry.file} could not be written ({type(exc).__name__}).")
