@@ -224,8 +224,9 @@ def _participant_codes(ws, survey: str) -> list[str] | None:
 @writes_workspace("harvest")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file instead of text.")
 @click.option("--strict", is_flag=True, help="Exit with status 2 when any file is rejected or needs correction.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the files harvested before, one by one.")
 @pass_ctx
-def harvest(ctx, as_json, strict):
+def harvest(ctx, as_json, strict, verbose):
     """Read every returned file in incoming/ and record the answers.
 
     Files are found in any sub-folder and told apart by content, not name.
@@ -235,7 +236,11 @@ def harvest(ctx, as_json, strict):
     superseded (a later file from the same municipality replaced it) or
     ignored (Excel lock and temp files). Files already harvested are not read
     again, and incoming/ is never changed: originals are archived in .sdexl/.
-    Afterwards the outputs of each survey that got new answers are rebuilt.
+    Afterwards every output that is not current is rebuilt (also when
+    nothing is new: after an interrupted run or a deleted master), and a
+    summary per survey says who is accepted, must correct, is missing, and
+    what to do next. Only one command changes a workspace at a time: a
+    second one waits (or, with --no-wait, stops with exit status 1).
 
     Exit status 0 when the harvest ran, whatever the verdicts; 1 when it could
     not run; with --strict, 2 when a file was rejected or needs correction.
@@ -245,6 +250,7 @@ def harvest(ctx, as_json, strict):
       sdexl harvest
       sdexl harvest --json > harvest.json
       sdexl harvest --strict
+      sdexl harvest --verbose --no-wait
     """
     import json
 
@@ -262,9 +268,15 @@ def harvest(ctx, as_json, strict):
     if as_json:
         click.echo(json.dumps([f.as_json() for f in result.files], ensure_ascii=False, indent=2))
     else:
+        from sdexl.harvest.summary import file_lines, group_files, round_lines
+
+        groups = group_files(result.files)
+        shown = {id(e) for e in groups.new + (groups.seen if verbose else [])}
         for entry in result.files:
-            _echo_harvested(entry)
-        click.echo(f"{len(result.files)} files, {sum(f.new for f in result.files)} new.")
+            if id(entry) in shown:
+                _echo_harvested(entry)
+        for line in file_lines(groups, verbose) + round_lines(ws):
+            click.echo(line)
     for note in notes:
         click.echo(note, err=True)
     if strict and result.has_problems:
