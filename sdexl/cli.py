@@ -174,7 +174,9 @@ def template_schema(output):
 
     text = schema_json()
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        from sdexl import atomic
+
+        atomic.write_text(Path(output), text)
         click.echo(f"Wrote {output}")
     else:
         click.echo(text)
@@ -594,8 +596,10 @@ def build(ctx, survey, force):
     if survey in result.current:
         click.echo(f"The outputs in {ws.output_dir(survey)} are current (nothing changed since they were built); "
                    "--force rebuilds them.")
-    elif survey not in result.built:
-        raise click.ClickException(f"Nothing has been harvested for {survey} yet. Run 'sdexl harvest' first.")
+    elif survey not in result.built:  # no submission in the ledger: build_from_ledger says so
+        from sdexl.publish.master import build_from_ledger
+
+        result.built[survey] = build_from_ledger(ws, survey)
     for path in result.built.get(survey, []):
         click.echo(f"Wrote {path}")
 
