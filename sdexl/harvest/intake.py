@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sdexl import faults
 from sdexl.workspace import Workspace
 
 # Files a consultant's tools leave behind. Excel writes "~$name.xlsx" while a
@@ -156,6 +157,7 @@ def archive(ws: Workspace, source: Path, sha256: str) -> Path:
         if digest.hexdigest() != sha256:
             raise ArchiveMismatch(f"{source.name} changed while it was being archived")
         tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        faults.point("archive")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

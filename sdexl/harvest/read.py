@@ -24,7 +24,7 @@ from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 
 from sdexl import layout, messages
-from sdexl.harvest import values
+from sdexl.harvest import opened, values
 from sdexl.harvest.report import FileReport, Identification, Issue
 from sdexl.harvest.validate import (
     Cell,
@@ -507,7 +507,7 @@ def _defined_name(path: Path, name: str) -> tuple[str, int, int] | None:
     if path.suffix.lower() not in ZIP_FORMATS:
         return None
     try:
-        with zipfile.ZipFile(path) as zf, zf.open("xl/workbook.xml") as fh:
+        with opened.zip_file(path) as zf, zf.open("xl/workbook.xml") as fh:
             root = SafeET.parse(fh).getroot()
     except (KeyError, zipfile.BadZipFile, SafeET.ParseError, OSError):
         return None
@@ -545,7 +545,7 @@ def _scan_sheet(path: Path, sheet: str, notes: _Notes) -> _Scan:
         notes.add("formula-errors-unchecked", format=path.suffix.lower() or "?")
         return _Scan()
     try:
-        with zipfile.ZipFile(path) as zf:
+        with opened.zip_file(path) as zf:
             member = _sheet_member(zf, sheet)
             if member is None:
                 return _Scan()

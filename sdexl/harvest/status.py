@@ -130,7 +130,7 @@ def round_status(ws: Workspace, survey_id: str) -> RoundStatus:
     except ContactsError as exc:
         contacts = None
         notes.append(f"The contacts file cannot be read: {exc}")
-    conn = ledger.connect(ws.ledger_path)
+    conn = ledger.connect(ws.ledger_path, readonly=True)  # never waits for a harvest
     try:
         rows = status_from(conn, survey_id, contacts)
         generated = bool(ledger.issued_for(conn, survey_id))
