@@ -296,3 +296,13 @@ def test_an_attachment_name_in_raw_8bit_bytes_is_read_as_the_sender_wrote_it(wor
     assert entry.verdict == "accepted"
     done = CliRunner().invoke(main, ["-w", str(ws.root), "harvest", "--json"], catch_exceptions=False)
     done.stdout_bytes.decode("utf-8")  # strict
+
+
+def test_a_mail_is_unpacked_alike_without_isolation(workspace, tmp_path):
+    from sdexl.harvest.run import Options
+
+    ws = workspace
+    kbh = h.filled_form(ws, "101", tmp_path / "src" / "101.xlsx").read_bytes()
+    mail(ws.incoming / "svar.eml", [("101_København.xlsx", kbh)])
+    files = by_file(harvest(ws, options=Options(isolate=False)))
+    assert [f.verdict for f in files.values()] == ["unpacked", "accepted"]
