@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import pandas as pd
+import pytest
 from scipy.stats import t as student_t
 
 from sdexl.analysis.snapshot import KOMMUNEKODE, Snapshot
@@ -160,3 +162,155 @@ def test_correlation_flags_a_base_under_ten(tmp_path):
     sheets = build(tmp_path, snapshot([form(c, n, rng) for c, n in cases.items()]), population)
     row = table(sheets["Sammenhæng"], "Korrelationer").row("Rate og kommunestørrelse (antal 18-66-årige)")
     assert row[1] == 7 and "Forsigtig: kun 7 kommuner (under 10)" in row[6]
+
+
+# -- One base rule: a municipality whose question 2 was rejected ----------------
+
+NORD = "851"  # the only participant of KKR Nordjylland in this snapshot
+
+
+@pytest.fixture(scope="module")
+def rejected_q2(tmp_path_factory):
+    """Ten municipalities; Aalborg's question 2 rejected (greater than question 1), Roskilde's left empty.
+
+    Aalborg's bands are complete and add up to the number it typed, so a sheet
+    that ignored the rejection would count them; its exit reasons are valid.
+    """
+    rng = random.Random(11)
+    codes = ["101", "147", "151", "159", "265", "253", "461", "480", "751", NORD]
+    rows = [form(c, rng.randint(3, 30), rng, exits=[rng.randint(0, 5), None, 2, None, None]) for c in codes]
+    index = {r[KOMMUNEKODE]: i for i, r in enumerate(rows)}
+    rows[index[NORD]][CASES_Q] = None
+    rows[index["265"]][CASES_Q] = None
+    rows[index[NORD]].update(zip(band_ids("exit_reason"), [9, None, 7, None, None]))
+    rejected = {
+        (index[NORD], CASES_Q): "rule-at-most",
+        (index[NORD], TOTAL_Q): "rule-at-most",
+        (index["265"], CASES_Q): "required-missing",
+    }
+    population = {c: 20000 + 5000 * i for i, c in enumerate(codes)}
+    sheets = build(tmp_path_factory.mktemp("rejected"), snapshot(rows, rejected), population)
+    return {"rows": rows, "sheets": sheets, "population": population, "codes": codes}
+
+
+def valid_cases(rows: list[dict]) -> dict[str, int]:
+    return {r[KOMMUNEKODE]: r[CASES_Q] for r in rows if r[CASES_Q] is not None}
+
+
+def test_headline_totals_agree_on_every_sheet(rejected_q2):
+    rows, sheets = rejected_q2["rows"], rejected_q2["sheets"]
+    cases = valid_cases(rows)
+    total = sum(cases.values())
+    overview = facts(sheets["Oversigt"], "Nøgletal")
+    assert overview["Antal sager over 2 mio. kr. i alt"] == total
+    assert overview["Kommuner med gyldigt antal sager"] == len(cases) == 8
+    assert "Aalborg" in overview["Deltagende kommuner uden gyldigt antal sager"]
+    land_q2 = facts(sheets["Land"], "2. Antallet af borgere i botilbud til over 2 mio. kr.")
+    assert land_q2["Antal svar (n)"] == len(cases) and land_q2["Sum"] == total
+    kkr = table(sheets["KKR"], "Deltagelse og sager pr. KKR")
+    assert kkr.row("Hele landet")[kkr.column("Antal sager")] == total
+    # The band tables split question 2: the same municipalities, the same citizens, never more.
+    for section in ("3. Fordeling på prisintervaller", "4. Fordeling på aldersintervaller"):
+        t = table(sheets["Land"], section)
+        assert sum(r[1] for r in t.rows) == total
+        assert t.base.startswith(f"Grundlag: {total} borgere i n = {len(cases)} kommuner.")
+    variation = facts(sheets["Variation"], "Fordelingen af raten")
+    assert variation["Antal kommuner (n)"] == len(cases)
+
+
+def test_rejected_question_2_reason_names_the_real_cause(rejected_q2):
+    sheets = rejected_q2["sheets"]
+    kkr = table(sheets["KKR"], "Deltagelse og sager pr. KKR")
+    nord = kkr.row("KKR Nordjylland")
+    assert nord[kkr.column("Deltagende kommuner")] == 1
+    assert nord[kkr.column("Kommuner med gyldigt antal sager")] == 0
+    for col in ("Antal sager", "Sager pr. 1.000 18-66-årige"):
+        cell = nord[kkr.column(col)]
+        assert cell != 0 and "befolkningstal" not in cell
+        assert cell.startswith("ikke tilgængelig") and "spørgsmål 2 blev afvist" in cell
+        assert "større end helheden" in cell  # the catalogue's cause: question 2 exceeded question 1
+    municipal = table(sheets["Kommuner"], "Nøgletal pr. kommune")
+    row = municipal.row(NORD)
+    assert "spørgsmål 2 blev afvist" in row[municipal.column("Antal sager")]
+    assert "spørgsmål 2 blev afvist" in row[municipal.column("Sager pr. 1.000 18-66-årige")]
+    assert "spørgsmål 2 blev afvist" in row[municipal.column("Udgift: 2,0-2,5 mio. kr.")]
+    roskilde = municipal.row("265")
+    assert roskilde[municipal.column("Antal sager")] == "ikke tilgængelig: spørgsmål 2 er ikke besvaret"
+    excluded = table(sheets["Variation"], "Deltagende kommuner uden rate")
+    reasons = {r[0]: r[3] for r in excluded.rows}
+    assert set(reasons) == {NORD, "265"} and "afvist" in reasons[NORD] and "ikke besvaret" in reasons["265"]
+
+
+def test_other_answers_of_a_rejected_municipality_are_used(rejected_q2):
+    """The rule: a rejected answer leaves only the figures that need it. Aalborg's exit reasons count."""
+    rows, sheets = rejected_q2["rows"], rejected_q2["sheets"]
+    ids = band_ids("exit_reason")
+    nord = next(r for r in rows if r[KOMMUNEKODE] == NORD)
+    side = table(sheets["Udtrådte"], f"{survey(SID).question(ids[0]).section} – pr. KKR")
+    col = side.column("KKR Nordjylland: antal")
+    shown_counts = [row[col] for row in side.rows[:-1]]
+    expected = [nord[q] or 0 for q in ids]
+    assert "KKR Nordjylland n = 1" in side.base  # Aalborg is in, though its question 2 is not
+    for got, want in zip(shown_counts, expected):
+        assert got == want or (got == "<3" and 0 < want < 3) or got == "skjult", (got, want)
+    assert any(got == want and want >= 3 for got, want in zip(shown_counts, expected))
+
+
+# -- Base lines add up ----------------------------------------------------------
+
+BASE_LINE = re.compile(r"Af de (\d+) deltagende kommuner indgår (\d+)(?:; (\d+) indgår ikke: (.*?))?\.(?: |$)")
+ANSWER_LINE = re.compile(r"n = (\d+) kommuner med gyldigt svar(?: \((\d+) uden gyldigt svar: (.*?)\))?, i alt (\d+) kommuner")
+
+
+def _reason_counts(text: str) -> int:
+    return sum(int(n) for n in re.findall(r"\((\d+)\)", text))
+
+
+def test_base_lines_add_up(rejected_q2):
+    participants = len(rejected_q2["codes"])
+    checked = 0
+    for sheet in ("Land", "KKR", "Udtrådte"):
+        for line in (s for row in rejected_q2["sheets"][sheet] for s in row if isinstance(s, str)):
+            if not line.startswith("Grundlag:"):
+                continue
+            for total, used, left, reasons in BASE_LINE.findall(line):
+                checked += 1
+                assert int(total) == participants, line
+                assert int(used) + int(left or 0) == participants, line
+                assert _reason_counts(reasons) == int(left or 0), line
+            for used, left, reasons, total in ANSWER_LINE.findall(line):
+                checked += 1
+                assert int(used) + int(left or 0) == int(total) == participants, line
+                assert _reason_counts(reasons) == int(left or 0), line
+    assert checked >= 8
+    land = table(rejected_q2["sheets"]["Land"], "3. Fordeling på prisintervaller")
+    assert "2 indgår ikke: spørgsmål 2 er ikke besvaret (1); svaret på spørgsmål 2 blev afvist" in land.base
+    q1 = table(rejected_q2["sheets"]["Land"], "1. Antallet af borgere i botilbud i alt")
+    assert "n = 9 kommuner med gyldigt svar (1 uden gyldigt svar: afvist ved indlæsningen (1)), i alt 10" in q1.base
+
+
+# -- Partly filled optional exit reasons ---------------------------------------
+
+
+def test_partly_filled_exit_reasons_count_blanks_as_zero(tmp_path):
+    rng = random.Random(13)
+    exits = {
+        "101": [3, None, None, 4, None],  # partly filled: the blanks are 0
+        "147": [None, None, None, None, None],  # not filled in: left out
+        "151": [0, 0, 0, 0, 0],  # filled with zeros
+        "159": [None, 5, None, None, 4],
+        "461": [2, 1, None, None, None],  # 5b rejected below: left out
+        "751": [None, None, 6, None, None],
+    }
+    rows = [form(c, 10, rng, exits=e) for c, e in exits.items()]
+    ids = band_ids("exit_reason")
+    rows[4][ids[1]] = None
+    sheets = build(tmp_path, snapshot(rows, {(4, ids[1]): "negative-number"}), {c: 30000 for c in exits})
+    t = table(sheets["Udtrådte"], survey(SID).question(ids[0]).section)
+    used = [r for c, r in zip(exits, rows) if c not in ("147", "461")]
+    counts = [sum(r[q] or 0 for r in used) for q in ids]
+    assert [r[1] for r in t.rows] == ["<3" if 0 < c < 3 else c for c in counts]
+    assert f"Grundlag: {sum(counts)} borgere i n = 4 kommuner." in t.base
+    assert "tomme felter ved siden af tæller da som 0" in t.base
+    assert "det frivillige spørgsmål er ikke udfyldt (1)" in t.base
+    assert "et eller flere felter blev afvist ved indlæsningen (1)" in t.base

@@ -56,10 +56,12 @@ def load_all_snapshots(ws: Workspace) -> dict[str, Snapshot]:
 
 def snapshot_from(conn: sqlite3.Connection, survey: Survey) -> Snapshot:
     current = current_submissions(conn, survey.id)
+    rejected: dict[tuple, str] = {}
     return Snapshot(
         survey=survey,
         survey_version=version_hash(survey),
-        records=_records(conn, survey, current),
+        records=_records(conn, survey, current, rejected),
+        rejected=rejected,
         participants=[r["kommunekode"] for r in current],
         zero_cases=[r["kommunekode"] for r in current if r["zero_cases"]],
         submissions=_submissions(conn, survey.id),
@@ -94,17 +96,26 @@ def columns(survey: Survey) -> list[str]:
     return head + [q.id for q in survey.analysis_questions if q.id not in head]
 
 
-def _records(conn: sqlite3.Connection, survey: Survey, current: list[sqlite3.Row]) -> pd.DataFrame:
+def _records(
+    conn: sqlite3.Connection, survey: Survey, current: list[sqlite3.Row], rejected: dict[tuple, str]
+) -> pd.DataFrame:
+    """The records table; ``rejected`` is filled with (row position, question id) -> issue code."""
     names = columns(survey)
     wanted = set(names)
     case_ref = survey.case_ref.id if survey.case_ref else None
     rows: list[dict] = []
     for sub in current:
         by_record: dict[int, dict] = defaultdict(dict)
+        errors: dict[int, dict[str, str]] = defaultdict(dict)
+        codes = _error_codes(conn, sub["sha256"])
         for a in conn.execute("SELECT * FROM answers WHERE submission = ? ORDER BY record", (sub["sha256"],)):
             if a["question_id"] in wanted:
                 by_record[a["record"]][a["question_id"]] = None if a["error"] else json.loads(a["value"])
-        for answers in by_record.values():
+                if a["error"]:
+                    errors[a["record"]][a["question_id"]] = _code_for(codes, a["question_id"], a["row"])
+        for record, answers in by_record.items():
+            for qid, code in errors[record].items():
+                rejected[(len(rows), qid)] = code
             row = {name: None for name in names}
             row.update(answers)
             row[KOMMUNEKODE] = sub["kommunekode"]
@@ -112,6 +123,26 @@ def _records(conn: sqlite3.Connection, survey: Survey, current: list[sqlite3.Row
                 row[CASE_REF] = _text(answers.get(case_ref))
             rows.append(row)
     return pd.DataFrame(rows, columns=names, dtype=object)
+
+
+def _error_codes(conn: sqlite3.Connection, sha256: str) -> list[tuple[str | None, int | None, str]]:
+    """(question id, row, code) of the error issues of one submission, in order."""
+    return [
+        (r["question_id"], r["row"], r["code"])
+        for r in conn.execute(
+            "SELECT question_id, row, code FROM issues WHERE submission = ? AND severity = 'error' ORDER BY seq",
+            (sha256,),
+        )
+    ]
+
+
+def _code_for(codes: list[tuple[str | None, int | None, str]], qid: str, row: int | None) -> str:
+    """The issue that rejected an answer: its own, else a cross-field rule of the same record."""
+    same_row = [(q, code) for q, r, code in codes if r == row or r is None or row is None]
+    own = next((code for q, code in same_row if q == qid), None)
+    if own is not None:
+        return own
+    return next((code for _, code in same_row if code.startswith("rule-")), "")
 
 
 def _text(value) -> str | None:

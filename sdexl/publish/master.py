@@ -196,6 +196,8 @@ def overview_block(ctx: MasterInput) -> Block:
         ["Svarprocent", n / total],
         ["Kommuner uden sager (har svaret 0)", len(zero)],
         ["Manglende kommuner (antal)", total - n],
+        ["Kommuner med gyldigt antal sager", len(ctx.with_cases)],
+        ["Deltagende kommuner uden gyldigt antal sager", _without_count(ctx)],
         ["Antal sager over 2 mio. kr. i alt", sum(cases)],
         [
             "Sager pr. 1.000 18-66-årige (samlet)",
@@ -223,13 +225,23 @@ def overview_block(ctx: MasterInput) -> Block:
     kinds = ["text", "General"]
     return Block(
         "Nøgletal",
-        "Overblik over indsamlingen.",
-        f"Grundlag: n = {n} deltagende kommuner af {total}.",
+        "Overblik over indsamlingen. Antal sager og raten bygger på kommunerne med gyldigt antal sager; "
+        "hver tabel i projektmappen oplyser sit eget grundlag (se docs/master.md, Baser og regler).",
+        f"Grundlag: n = {n} deltagende kommuner af {total}; {len(ctx.with_cases)} med gyldigt antal sager.",
         ["Emne", "Værdi"],
         rows,
         kinds,
         [44, 80],
     )
+
+
+def _without_count(ctx: MasterInput):
+    """0, or the municipalities without a valid number of cases with the reason for each."""
+    left_out = [c for c in ctx.participants if ctx.cases(c) is None]
+    if not left_out:
+        return 0
+    reasons = "; ".join(f"{ctx.name(c)} ({ctx.cases_reason(c).removeprefix('ikke tilgængelig: ')})" for c in left_out)
+    return f"{len(left_out)}: {reasons}"
 
 
 def missing_block(ctx: MasterInput) -> Block:

@@ -13,7 +13,6 @@ from sdexl.analysis.stats import SMALL_BASE, WHY_SPEARMAN, correlation, ranking,
 from sdexl.publish.context import (
     INTERNAL_NOTE,
     NA,
-    NA_NO_ANSWER,
     NOT_PARTICIPATING,
     MasterInput,
 )
@@ -67,6 +66,11 @@ def municipalities_block(ctx: MasterInput) -> Block:
     )
     if has_total:
         explanation += " Andelen i botilbud = borgere over 2 mio. kr. / alle borgere i botilbud."
+    if survey.kind == "aggregate":
+        explanation += (
+            " Intervallerne vises kun, når hele sættet tæller (alle gyldige og tilsammen lig antallet over "
+            "2 mio. kr.); ellers står årsagen. Samme regel gælder på alle faner."
+        )
     base = (
         f"Grundlag: n = {len(ctx.participants)} deltagende kommuner af 98; " + population_text(ctx) + "."
     )
@@ -81,21 +85,25 @@ def _municipality_row(ctx: MasterInput, code: str, has_total: bool, band_columns
     if code not in ctx.participants:
         return row + [None, people] + [None] * (1 + 2 * has_total + len(band_columns))
     cases = ctx.cases(code)
-    row += [cases if cases is not None else NA_NO_ANSWER, people if people is not None else NA]
+    row += [cases if cases is not None else ctx.cases_reason(code), people if people is not None else NA]
     row.append(ctx.rates[code] if code in ctx.rates else ctx.rate_reason(code))
     if has_total:
         total = ctx.indicator(code, BOTILBUD_TOTAL)
-        row.append(total if total is not None else NA_NO_ANSWER)
-        row.append(_share_in_botilbud(cases, total))
+        total_reason = ctx.answer_reason(code, total_question(ctx.survey))
+        row.append(total if total is not None else total_reason)
+        if cases is None:
+            row.append(ctx.cases_reason(code))
+        elif total is None:
+            row.append(total_reason)
+        else:
+            row.append(_share_in_botilbud(cases, total))
     for indicator, band in band_columns:
         value = ctx.indicator(code, indicator, band.code)
-        row.append(value if value is not None else NA_NO_ANSWER)
+        row.append(value if value is not None else ctx.group_reason(code, indicator))
     return row
 
 
-def _share_in_botilbud(cases: float | None, total: float | None):
-    if cases is None or total is None:
-        return NA_NO_ANSWER
+def _share_in_botilbud(cases: float, total: float):
     if total == 0:
         return "ikke tilgængelig: ingen borgere i botilbud"
     return cases / total
