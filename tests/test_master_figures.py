@@ -20,7 +20,7 @@ import pytest
 from scipy.stats import t as student_t
 
 from sdexl.analysis.snapshot import KOMMUNEKODE, Snapshot
-from sdexl.publish.master import build_outputs
+from sdexl.publish.master import build_from_ledger, build_outputs
 from sdexl.reference.population import import_population
 from sdexl.survey.load import version_hash
 from sdexl.workspace import init_workspace
@@ -314,3 +314,43 @@ def test_partly_filled_exit_reasons_count_blanks_as_zero(tmp_path):
     assert "tomme felter ved siden af tæller da som 0" in t.base
     assert "det frivillige spørgsmål er ikke udfyldt (1)" in t.base
     assert "et eller flere felter blev afvist ved indlæsningen (1)" in t.base
+
+
+# -- Kvalitet: every file that arrived, duplicates counted and listed; end to end -----------------
+
+
+def test_harvested_duplicate_and_rejected_question_2_end_to_end(workspace):
+    """Real workbooks through a real harvest: the ledger's duplicate and rejected answer reach the master."""
+    import shutil
+
+    from sdexl.harvest.run import harvest
+    from tests import harvest_helpers as h
+
+    inc = workspace.incoming
+    first = h.set_received(h.filled_form(workspace, "101", inc / "101_København.xlsx", over=6), 1_700_000_000)
+    h.set_received(shutil.copyfile(first, inc / "101_København kopi.xlsx"), 1_700_000_060)
+    # Question 2 (6) above question 1 (3): harvest rejects both; the bands still add up to 6.
+    h.set_received(h.filled_form(workspace, "147", inc / "147_Frederiksberg.xlsx", over=6, a01_botilbud_i_alt=3),
+                   1_700_000_120)
+    h.set_received(h.text_as_xlsx(inc / "svar.xlsx"), 1_700_000_180)
+    verdicts = {f.file.rsplit("/", 1)[-1]: f.verdict for f in harvest(workspace).files}
+    assert verdicts["101_København kopi.xlsx"] == "duplicate"
+    build_from_ledger(workspace, SID)
+    sheets = read_sheets(workspace.output_dir(SID) / "master.xlsx")
+    quality = table(sheets["Kvalitet"], "Vurdering af modtagne filer")
+    arrived = len(verdicts)  # every file harvest looked at, the unreadable one included
+    assert sum(r[1] for r in quality.rows) == arrived
+    assert quality.base.startswith(f"Grundlag: n = {arrived} modtagne filer, heraf 1 dublet")
+    assert dict((r[0], r[1]) for r in quality.rows)["Dublet"] == 1
+    duplicates = table(sheets["Kvalitet"], "Dubletter")
+    names = [[cell.rsplit("/", 1)[-1] for cell in r[:2]] for r in duplicates.rows]
+    assert names == [["101_København kopi.xlsx", "101_København.xlsx"]]
+    sources = [r[0] for r in sheets["Kilder"] if r and isinstance(r[0], str)]
+    assert any(s.endswith("101_København kopi.xlsx") for s in sources)
+    # The rejected question 2: the real cause, and Frederiksberg's bands are not counted.
+    municipal = table(sheets["Kommuner"], "Nøgletal pr. kommune")
+    cell = municipal.row("147")[municipal.column("Antal sager")]
+    assert cell == "ikke tilgængelig: svaret på spørgsmål 2 blev afvist ved indlæsningen (en del er større end helheden)"
+    land = table(sheets["Land"], "3. Fordeling på prisintervaller")
+    assert land.base.startswith("Grundlag: 6 borgere i n = 1 kommuner.")
+    assert "svaret på spørgsmål 2 blev afvist ved indlæsningen, så intervallerne ikke kan holdes op mod det (1)" in land.base

@@ -21,6 +21,7 @@ from sdexl.survey.model import Survey
 from sdexl.workspace import Workspace
 
 USABLE = ("accepted", "accepted_with_warnings", "needs_correction")
+UNASSIGNED = "unassigned"  # Snapshot.submissions: a file no survey could be found for
 SUBMISSION_COLUMNS = [
     "file",
     "sha256",
@@ -30,6 +31,7 @@ SUBMISSION_COLUMNS = [
     "survey_version",
     "tool_version",
     "superseded",
+    "duplicate_of",  # a duplicate: the file whose bytes it repeats
 ]
 
 
@@ -155,6 +157,12 @@ def _text(value) -> str | None:
 
 
 def _submissions(conn: sqlite3.Connection, survey_id: str) -> pd.DataFrame:
+    """Every file that arrived for the survey: each submission, and each copy of known bytes (a duplicate).
+
+    A duplicate (the same bytes under another name) is stored once as a
+    submission; its other names are sightings. They are listed too, with the
+    file they duplicate, so Kvalitet and Kilder count every file that arrived.
+    """
     rows = [
         {
             "file": r["file"],
@@ -165,9 +173,46 @@ def _submissions(conn: sqlite3.Connection, survey_id: str) -> pd.DataFrame:
             "survey_version": r["survey_version"],
             "tool_version": r["tool_version"],
             "superseded": r["superseded_by"] is not None,
+            "duplicate_of": None,
         }
         for r in conn.execute("SELECT * FROM submissions WHERE survey_id = ? ORDER BY received_at, file", (survey_id,))
     ]
+    rows += [
+        {
+            "file": r["file"],
+            "sha256": r["sha256"],
+            "verdict": "duplicate",
+            "kommunekode": r["kommunekode"],
+            "received_at": r["received_at"],
+            "survey_version": r["survey_version"],
+            "tool_version": r["tool_version"],
+            "superseded": False,
+            "duplicate_of": r["original"],
+        }
+        for r in conn.execute(
+            "SELECT g.file, g.sha256, g.received_at, s.kommunekode, s.survey_version, s.tool_version, "
+            "s.file AS original FROM sightings g JOIN submissions s ON s.sha256 = g.sha256 "
+            "WHERE s.survey_id = ? AND g.duplicate = 1 ORDER BY g.received_at, g.file",
+            (survey_id,),
+        )
+    ]
+    # A file that could not be tied to any survey (unreadable, no token, no name to go by) arrived
+    # too; every survey's master lists it, since it may have been meant for any of them.
+    rows += [
+        {
+            "file": r["file"],
+            "sha256": r["sha256"],
+            "verdict": UNASSIGNED,
+            "kommunekode": r["kommunekode"],
+            "received_at": r["received_at"],
+            "survey_version": None,
+            "tool_version": r["tool_version"],
+            "superseded": False,
+            "duplicate_of": None,
+        }
+        for r in conn.execute("SELECT * FROM submissions WHERE survey_id IS NULL ORDER BY received_at, file")
+    ]
+    rows.sort(key=lambda r: (str(r["received_at"]), r["file"]))
     return pd.DataFrame(rows, columns=SUBMISSION_COLUMNS)
 
 

@@ -42,6 +42,7 @@ VERDICTS = {
     "duplicate": "Dublet",
     "ignored": "Ignoreret",
     "superseded": "Erstattet af nyere fil",
+    "unassigned": "Afvist, kunne ikke henføres til en undersøgelse",
 }
 
 SHEETS = [
@@ -349,6 +350,7 @@ def write_quality(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.paragraph("Hvordan de modtagne filer blev vurderet, og hvilke problemer der blev fundet.")
     writer.skip()
     writer.block(verdict_block(ctx))
+    writer.block(duplicates_block(ctx))
     writer.block(issue_block(ctx))
 
 
@@ -360,13 +362,44 @@ def verdict_block(ctx: MasterInput) -> Block:
             counts[verdict] = counts.get(verdict, 0) + 1
     order = list(VERDICTS) + sorted(set(counts) - set(VERDICTS))
     rows = [[VERDICTS.get(v, v), counts[v]] for v in order if v in counts]
+    duplicates = counts.get("duplicate", 0)
     return Block(
         "Vurdering af modtagne filer",
-        "Antal filer pr. vurdering (alle indlæste filer, også erstattede).",
-        f"Grundlag: n = {len(subs)} filer.",
+        "Antal filer pr. vurdering: alle filer, der er kommet ind, også erstattede, afviste og dubletter "
+        "(de samme bytes sendt igen under et andet navn; de indlæses kun én gang).",
+        f"Grundlag: n = {len(subs)} modtagne filer, heraf {duplicates} "
+        + ("dublet" if duplicates == 1 else "dubletter")
+        + f" og {len(subs) - duplicates} forskellige filer.",
         ["Vurdering", "Antal filer"],
         rows,
         ["text", "int"],
+    )
+
+
+def duplicates_block(ctx: MasterInput) -> Block:
+    """Every duplicate with the file it repeats, so a consultant can see what was sent twice."""
+    subs = ctx.snapshot.submissions
+    rows = []
+    if "verdict" in subs.columns:
+        for r in subs[subs["verdict"].astype(str) == "duplicate"].to_dict("records"):
+            code = r.get("kommunekode")
+            code = str(code) if present(code) else ""
+            rows.append([
+                str(r["file"]),
+                str(r.get("duplicate_of") or "") if present(r.get("duplicate_of")) else "",
+                code,
+                ctx.name(code) if code else "",
+                _source_value(r.get("received_at"), "received_at"),
+            ])
+    return Block(
+        "Dubletter",
+        "Filer med præcis samme indhold (SHA-256) som en fil, der allerede var modtaget. De tæller ikke med "
+        "i tallene; den oprindelige fil gør.",
+        f"Grundlag: n = {len(rows)} dubletter.",
+        ["Fil", "Samme indhold som", "Kommunekode", "Kommune", "Modtaget"],
+        rows,
+        ["text"] * 5,
+        [40, 40, 12, 18, 20],
     )
 
 
@@ -407,6 +440,7 @@ SOURCE_COLUMNS = [
     ("survey_version", "Definitionsversion"),
     ("tool_version", "Værktøjsversion"),
     ("superseded", "Erstattet"),
+    ("duplicate_of", "Dublet af"),
 ]
 
 
