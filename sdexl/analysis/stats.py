@@ -170,7 +170,7 @@ def _verdict(c: Correlation) -> str:
     """The conclusion by Spearman, what Pearson says beside it, and a warning for a small base."""
     if c.spearman_rho is None or c.spearman_p is None:
         return f"kan ikke beregnes for de {c.n} kommuner"
-    rho = f"ρ = {danish(c.spearman_rho)}, p = {danish_p(c.spearman_p)}"
+    rho = f"ρ = {danish(c.spearman_rho)}, {p_text(c.spearman_p)}"
     if c.direction:
         text = f"statistisk signifikant {c.direction} sammenhæng efter Spearman ({rho}, n={c.n})."
     else:
@@ -184,7 +184,7 @@ def _verdict(c: Correlation) -> str:
 def _pearson_note(c: Correlation) -> str:
     if c.pearson_r is None or c.pearson_p is None:
         return "Pearson kan ikke beregnes."
-    r = f"r = {danish(c.pearson_r)}, p = {danish_p(c.pearson_p)}"
+    r = f"r = {danish(c.pearson_r)}, {p_text(c.pearson_p)}"
     pearson_significant = c.pearson_p < SIGNIFICANCE
     pearson_sign = "positiv" if c.pearson_r > 0 else "negativ"
     if pearson_significant and c.direction == pearson_sign:
@@ -193,11 +193,11 @@ def _pearson_note(c: Correlation) -> str:
         return f"Pearson peger den modsatte vej ({r}): sammenhængen er ikke lineær og bør læses med forsigtighed."
     if pearson_significant:
         return (
-            f"Pearson er signifikant {pearson_sign} ({r}), men kun den lineære sammenhæng, som få kommuner med "
-            "ekstreme værdier kan bestemme; derfor regnes det ikke som en sammenhæng."
+            f"Pearson alene er signifikant {pearson_sign} ({r}); da Spearman ikke er det, regnes det ikke som en "
+            "sikker sammenhæng."
         )
     if c.direction:
-        return f"Pearson er ikke signifikant ({r}): sammenhængen er ikke lineær (eller drives ikke af de største værdier)."
+        return f"Pearson er ikke signifikant ({r}): sammenhængen ses i rangordenen, men er ikke lineær."
     return f"Pearson er heller ikke signifikant ({r})."
 
 
@@ -207,9 +207,9 @@ def danish(value: float, decimals: int = 2) -> str:
     return ("−" if value < 0 and text.strip("0,") else "") + text
 
 
-def danish_p(p: float) -> str:
-    """A p-value: '0,004', or '< 0,001'."""
-    return "< 0,001" if p < 0.001 else danish(p, 3)
+def p_text(p: float) -> str:
+    """'p = 0,004', or 'p < 0,001'."""
+    return "p < 0,001" if p < 0.001 else f"p = {danish(p, 3)}"
 
 
 def _finite(value: float) -> float | None:

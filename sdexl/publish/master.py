@@ -395,7 +395,7 @@ def duplicates_block(ctx: MasterInput) -> Block:
         "Dubletter",
         "Filer med præcis samme indhold (SHA-256) som en fil, der allerede var modtaget. De tæller ikke med "
         "i tallene; den oprindelige fil gør.",
-        f"Grundlag: n = {len(rows)} dubletter.",
+        f"Grundlag: n = {len(rows)} " + ("dublet." if len(rows) == 1 else "dubletter."),
         ["Fil", "Samme indhold som", "Kommunekode", "Kommune", "Modtaget"],
         rows,
         ["text"] * 5,
