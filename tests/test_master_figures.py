@@ -354,3 +354,51 @@ def test_harvested_duplicate_and_rejected_question_2_end_to_end(workspace):
     land = table(sheets["Land"], "3. Fordeling på prisintervaller")
     assert land.base.startswith("Grundlag: 6 borgere i n = 1 kommuner.")
     assert "svaret på spørgsmål 2 blev afvist ved indlæsningen, så intervallerne ikke kan holdes op mod det (1)" in land.base
+
+
+# -- Udvikling: the same rule across rounds --------------------------------------------------------
+
+
+def test_development_names_the_rejected_question_2(tmp_path):
+    from tests.synthetic_snapshots import POPULATION, all_snapshots
+
+    snapshots = all_snapshots()
+    agg = snapshots[SID]
+    label = next(i for i, code in zip(agg.records.index, agg.records[KOMMUNEKODE]) if code == NORD)
+    agg.records.loc[label, CASES_Q] = None
+    agg.rejected = {(label, CASES_Q): "rule-at-most", (label, TOTAL_Q): "rule-at-most"}
+    ws = init_workspace(tmp_path)
+    folk = ws.root / "folk1a.csv"
+    write_folk1a(folk, POPULATION)
+    import_population(folk, ws.reference)
+    build_outputs(ws, SID, snapshots)
+    rows = read_sheets(ws.output_dir(SID) / "master.xlsx")["Udvikling"]
+    per_municipality = table(rows, "Udvikling – pr. kommune")
+    for indicator in ("Antal sager over 2 mio. kr.", "Sager pr. 1.000 18-66-årige"):
+        row = next(r for r in per_municipality.rows if r[0] == NORD and r[2] == indicator)
+        assert row[4] == 0  # no paired figure
+        assert "spørgsmål 2 blev afvist" in row[5] and "2024" in row[5] and "befolkningstal" not in row[5]
+    national = table(rows, "Udvikling – hele landet")
+    assert "Aalborg (svaret på spørgsmål 2 blev afvist" in national.base
+    # The national count covers the paired municipalities with a valid count in both opgørelser.
+    before: dict[str, int] = {}
+    for sid in ("sde-2022", "sde-2023"):  # one opgørelse: both describe 1 October 2022
+        before |= {c: 0 for c in snapshots[sid].participants}
+        for code in snapshots[sid].records[KOMMUNEKODE]:
+            before[code] += 1
+    after = {r[KOMMUNEKODE]: r[CASES_Q] for r in agg.records.to_dict("records") if r[CASES_Q] is not None}
+    both = [c for c in before if c in after]
+    assert national.rows[0][3] == len(both)
+    kkr = table(rows, "Udvikling – pr. KKR")
+    nord = next(r for r in kkr.rows if r[0] == "KKR Nordjylland" and r[1] == "Antal sager over 2 mio. kr.")
+    assert nord[3] == 0 and "ingen parrede kommuner med gyldige tal" in nord[4]
+
+
+def test_share_over_2_mio_is_a_share_of_question_1_over_the_same_municipalities(rejected_q2):
+    """Question 2 is a subset of question 1: one share over the municipalities with both valid, never a sum."""
+    rows = rejected_q2["rows"]
+    both = [r for r in rows if r[CASES_Q] is not None and r[KOMMUNEKODE] != NORD]  # Aalborg's 1 was rejected too
+    overview = facts(rejected_q2["sheets"]["Oversigt"], "Nøgletal")
+    assert overview["Kommuner med gyldigt svar på både spørgsmål 1 og 2"] == len(both) == 8
+    assert overview["Borgere i botilbud i alt (kommuner med begge tal)"] == sum(r[TOTAL_Q] for r in both)
+    assert same(overview["Heraf over 2 mio. kr. (andel)"], sum(r[CASES_Q] for r in both) / sum(r[TOTAL_Q] for r in both))

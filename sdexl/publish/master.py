@@ -17,6 +17,7 @@ import pandas as pd
 import xlsxwriter
 
 from sdexl import __version__, messages
+from sdexl.analysis.indicators import BOTILBUD_TOTAL, total_question
 from sdexl.analysis.snapshot import CASE_REF, KOMMUNEKODE, Snapshot
 from sdexl.analysis.tables import present
 from sdexl.publish.context import MasterInput
@@ -205,6 +206,7 @@ def overview_block(ctx: MasterInput) -> Block:
             pooled if pooled is not None else "ikke tilgængelig: befolkningstal mangler",
         ],
         ["Kommuner med befolkningstal bag raten", pooled_n],
+        *_botilbud_share_rows(ctx),
         [
             "Befolkningstal (FOLK1A)",
             f"{ctx.population.quarter}, {len(ctx.population.values)} kommuner"
@@ -234,6 +236,21 @@ def overview_block(ctx: MasterInput) -> Block:
         kinds,
         [44, 80],
     )
+
+
+def _botilbud_share_rows(ctx: MasterInput) -> list[list]:
+    """Question 2 is a subset of question 1: 'x of y' as a share, over the municipalities with both (no sum)."""
+    if total_question(ctx.survey) is None:
+        return []
+    both = [c for c in ctx.with_cases if ctx.indicator(c, BOTILBUD_TOTAL) is not None]
+    over = sum(ctx.cases(c) for c in both)
+    everyone = sum(ctx.indicator(c, BOTILBUD_TOTAL) for c in both)
+    share = over / everyone if everyone else "ikke tilgængelig: ingen borgere i botilbud"
+    return [
+        ["Borgere i botilbud i alt (kommuner med begge tal)", everyone],
+        ["Heraf over 2 mio. kr. (andel)", share],
+        ["Kommuner med gyldigt svar på både spørgsmål 1 og 2", len(both)],
+    ]
 
 
 def _without_count(ctx: MasterInput):
