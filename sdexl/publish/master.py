@@ -383,7 +383,8 @@ def verdict_block(ctx: MasterInput) -> Block:
     return Block(
         "Vurdering af modtagne filer",
         "Antal filer pr. vurdering: alle filer, der er kommet ind, også erstattede, afviste og dubletter "
-        "(de samme bytes sendt igen under et andet navn; de indlæses kun én gang).",
+        "(de samme bytes sendt igen under et andet navn; de indlæses kun én gang). Offices låse- og "
+        "midlertidige filer (~$…) er ikke svar og tælles ikke.",
         f"Grundlag: n = {len(subs)} modtagne filer, heraf {duplicates} "
         + ("dublet" if duplicates == 1 else "dubletter")
         + f" og {len(subs) - duplicates} forskellige filer.",

@@ -283,6 +283,8 @@ def points_block(ctx: MasterInput, title: str, x_values: dict, x_title: str) -> 
     rows = [[code, ctx.name(code), x_values[code], ctx.rates[code]] for code in codes]
     left_out = [ctx.name(c) for c in ctx.rates if c not in x_values]
     base = f"Grundlag: n = {len(rows)} kommuner."
+    if 0 < len(rows) < SMALL_BASE:
+        base += f" Forsigtig: under {SMALL_BASE} kommuner, så en sammenhæng er meget usikker."
     if left_out:
         base += f" Uden {x_title.lower()} ({NA}): {', '.join(left_out)}."
     return Block(
