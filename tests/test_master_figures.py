@@ -66,7 +66,7 @@ def snapshot(rows: list[dict], rejected: dict | None = None, submissions: pd.Dat
         [],
         submissions if submissions is not None else pd.DataFrame(),
         pd.DataFrame(columns=["code", "severity", "count"]),
-        rejected=rejected or {},
+        **({"rejected": rejected} if rejected else {}),
     )
 
 
