@@ -404,3 +404,31 @@ def test_share_over_2_mio_is_a_share_of_question_1_over_the_same_municipalities(
     assert overview["Kommuner med gyldigt svar på både spørgsmål 1 og 2"] == len(both) == 8
     assert overview["Borgere i botilbud i alt (kommuner med begge tal)"] == sum(r[TOTAL_Q] for r in both)
     assert same(overview["Heraf over 2 mio. kr. (andel)"], sum(r[CASES_Q] for r in both) / sum(r[TOTAL_Q] for r in both))
+
+
+# -- Case survey: a follow-up question not asked is not "unanswered" ---------------------------------
+
+
+def test_case_survey_base_tells_not_relevant_from_not_answered(tmp_path):
+    from tests.master_reader import answered as is_answered
+    from tests.synthetic_snapshots import CASES_2022, POPULATION, case_snapshot
+
+    snap = case_snapshot("sde-2022", CASES_2022, seed=1)
+    ws = init_workspace(tmp_path)
+    folk = ws.root / "folk1a.csv"
+    write_folk1a(folk, POPULATION)
+    import_population(folk, ws.reference)
+    build_outputs(ws, "sde-2022", {"sde-2022": snap})
+    q = snap.survey.question("q09_ikke_egen_kommune")
+    recs = snap.records.to_dict("records")
+    answered = sum(is_answered(r[q.id]) for r in recs)
+    not_relevant = sum(not is_answered(r[q.id]) and r["q05_ejerskab"] == "Egen kommune" for r in recs)
+    not_answered = len(recs) - answered - not_relevant
+    t = table(read_sheets(ws.output_dir("sde-2022") / "master.xlsx")["Land"], f"{q.number}. {q.label}")
+    missing = [f"ikke besvaret ({not_answered})"] if not_answered else []
+    missing += [f"ikke relevant efter svaret på det spørgsmål, det afhænger af ({not_relevant})"]
+    assert not_relevant > 0
+    assert t.base == (
+        f"Grundlag: n = {answered} sager med gyldigt svar ({len(recs) - answered} uden gyldigt svar: "
+        f"{'; '.join(missing)}), i alt {len(recs)} sager."
+    )

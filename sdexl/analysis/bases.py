@@ -37,6 +37,7 @@ from sdexl.survey.model import Question, Survey
 VALID = "valid"
 NOT_ANSWERED = "not_answered"
 REJECTED = "rejected"
+NOT_RELEVANT = "not_relevant"  # a follow-up question not asked, given the answer it depends on
 
 # Why a record is left out of a band group (or an optional group).
 WHOLE_NOT_ANSWERED = "whole_not_answered"
@@ -144,6 +145,9 @@ def single_verdict(record: dict, question: Question, rejected: dict[str, str]) -
     s = state(record.get(question.id), rejected.get(question.id))
     if s == VALID and question.is_number and number(record.get(question.id)) is None:
         return REJECTED  # text where a number belongs never counts
+    if s == NOT_ANSWERED and question.relevant is not None:
+        if question.relevant.holds(record.get(question.relevant.question)) is False:
+            return NOT_RELEVANT
     return None if s == VALID else s
 
 
@@ -164,6 +168,7 @@ def reason_text(reason: str, survey: Survey | None = None, whole: str | None = N
     whole_name = _question_name(survey, whole) if whole else "antallet"
     return {
         NOT_ANSWERED: "ikke besvaret",
+        NOT_RELEVANT: "ikke relevant efter svaret på det spørgsmål, det afhænger af",
         REJECTED: "afvist ved indlæsningen",
         WHOLE_NOT_ANSWERED: f"{whole_name} er ikke besvaret",
         WHOLE_REJECTED: f"svaret på {whole_name} blev afvist ved indlæsningen, så intervallerne ikke kan "
@@ -177,7 +182,7 @@ def reason_text(reason: str, survey: Survey | None = None, whole: str | None = N
 
 def reasons_text(excluded: dict[str, int], survey: Survey | None = None, whole: str | None = None) -> str:
     """'spørgsmål 2 er ikke besvaret (1); felterne ... (2)', in a fixed order."""
-    order = [NOT_ANSWERED, REJECTED, WHOLE_NOT_ANSWERED, WHOLE_REJECTED, BAND_NOT_ANSWERED, BAND_REJECTED,
+    order = [NOT_ANSWERED, NOT_RELEVANT, REJECTED, WHOLE_NOT_ANSWERED, WHOLE_REJECTED, BAND_NOT_ANSWERED, BAND_REJECTED,
              MISMATCH, NONE_GIVEN]
     return "; ".join(f"{reason_text(r, survey, whole)} ({excluded[r]})" for r in order if excluded.get(r))
 
