@@ -432,3 +432,15 @@ def test_case_survey_base_tells_not_relevant_from_not_answered(tmp_path):
         f"Grundlag: n = {answered} sager med gyldigt svar ({len(recs) - answered} uden gyldigt svar: "
         f"{'; '.join(missing)}), i alt {len(recs)} sager."
     )
+
+
+def test_a_kkr_without_a_valid_answer_says_why(rejected_q2):
+    """Nordjylland's only participant had question 2 rejected: its KKR column names that, not 'ingen svar'."""
+    kkr = rejected_q2["sheets"]["KKR"]
+    q2 = table(kkr, "2. Antallet af borgere i botilbud til over 2 mio. kr.")
+    col = q2.column("KKR Nordjylland")
+    assert q2.row("Antal svar (n)")[col] == 0
+    assert q2.row("Sum")[col] == "ikke tilgængelig: ingen gyldige svar (afvist ved indlæsningen (1))"
+    bands = table(kkr, "3. Fordeling på prisintervaller")
+    share = bands.rows[0][bands.column("KKR Nordjylland: andel")]
+    assert share.startswith("ikke tilgængelig: ingen gyldige svar (svaret på spørgsmål 2 blev afvist")

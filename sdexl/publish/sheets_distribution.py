@@ -131,7 +131,7 @@ def land_block(ctx: MasterInput, item: Item, dist: Distribution) -> Block:
     lines = [] if item.multi else [(list(range(len(dist.counts))), BASE)]
     extra = secondary(values, lines, ctx.threshold)
     rows = [
-        [label, _count(ctx, count, i in extra), HIDDEN if i in extra else ctx.share(dist.pct(i), count)]
+        [label, _count(ctx, count, i in extra), HIDDEN if i in extra else _share(ctx, dist, i, item)]
         for i, (label, count) in enumerate(zip(dist.categories, dist.counts))
     ]
     return Block(
@@ -157,7 +157,7 @@ def number_block(ctx: MasterInput, item: Item, groups: dict) -> Block:
         for s in summaries.values():
             value = getattr(s, attr)
             if s.n == 0:
-                row.append(NA_FOR_NO_ANSWERS)
+                row.append(no_answer_text(ctx, s.excluded))
             elif attr == "total" and counts_people:
                 row.append(ctx.count(value))
             else:
@@ -185,6 +185,21 @@ def number_block(ctx: MasterInput, item: Item, groups: dict) -> Block:
 
 
 NA_FOR_NO_ANSWERS = "ikke tilgængelig: ingen svar"
+
+
+def no_answer_text(ctx: MasterInput, excluded: dict[str, int], item: Item | None = None) -> str:
+    """Why a column has no figure: no records at all, or none with a valid answer (and why not)."""
+    if not sum(excluded.values()):
+        return NA_FOR_NO_ANSWERS
+    whole = item.whole if item is not None else None
+    return f"{NA}: ingen gyldige svar ({reasons_text(excluded, ctx.survey, whole)})"
+
+
+def _share(ctx: MasterInput, dist: Distribution, i: int, item: Item):
+    """The published share of category ``i``; with base 0, why there is none."""
+    if not dist.respondents and dist.missing:
+        return ctx.share(no_answer_text(ctx, dist.excluded, item), dist.counts[i])
+    return ctx.share(dist.pct(i), dist.counts[i])
 
 
 # -- KKR ----------------------------------------------------------------------
@@ -315,7 +330,7 @@ def side_by_side_block(ctx: MasterInput, item: Item, groups: dict, title: str | 
         row = [label]
         for name, dist in dists.items():
             hide = (i, name) in extra
-            row += [_count(ctx, dist.counts[i], hide), HIDDEN if hide else ctx.share(dist.pct(i), dist.counts[i])]
+            row += [_count(ctx, dist.counts[i], hide), HIDDEN if hide else _share(ctx, dist, i, item)]
         rows.append(row)
     base_row = [BASE_ROW]
     for name, dist in dists.items():
