@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from sdexl import __version__, messages
+from sdexl import __version__, atomic, messages
 from sdexl.analysis.indicators import BOTILBUD_TOTAL, total_question
 from sdexl.analysis.snapshot import CASE_REF, KOMMUNEKODE, Snapshot
 from sdexl.analysis.tables import present
@@ -90,9 +90,7 @@ def build_outputs(ws, survey_id: str, snapshots: dict[str, Snapshot]) -> list[Pa
     synthetic = bool(getattr(ws.config, "synthetic", False))
     written.append(write_master(folder / MASTER_NAME, ctx, synthetic=synthetic))
     if synthetic:
-        note = folder / SYNTHETIC_NOTE_NAME
-        note.write_text(SYNTHETIC_NOTE, encoding="utf-8")
-        written.append(note)
+        written.append(atomic.write_text(folder / SYNTHETIC_NOTE_NAME, SYNTHETIC_NOTE))
     return written
 
 
@@ -123,7 +121,12 @@ def _harvested(snapshot: Snapshot) -> bool:
 
 
 def write_master(path: Path, ctx: MasterInput, synthetic: bool = False) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic.atomic_path(path) as temp:  # a run killed mid-write leaves the previous master, never a 0-byte one
+        _write_master(temp, ctx, synthetic)
+    return path
+
+
+def _write_master(path: Path, ctx: MasterInput, synthetic: bool) -> None:
     workbook = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     mark = f"{SYNTHETIC_BANNER}: " if synthetic else ""
     workbook.set_properties(
@@ -153,7 +156,6 @@ def write_master(path: Path, ctx: MasterInput, synthetic: bool = False) -> Path:
         sheet.sheet.set_column(0, 0, 44)
         writers[name](sheet, ctx)
     workbook.close()
-    return path
 
 
 # -- Oversigt -----------------------------------------------------------------
