@@ -26,7 +26,6 @@ answer to one question was rejected is treated the same way everywhere
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
@@ -118,7 +117,10 @@ def group_verdict(
             return GroupVerdict(BAND_REJECTED)
         if VALID not in states:
             return GroupVerdict(NONE_GIVEN)
-        return GroupVerdict(None, [number(record.get(q.id)) or 0.0 for q in questions])
+        values = [number(record.get(q.id)) for q in questions]
+        if any(v is None and st == VALID for v, st in zip(values, states)):
+            return GroupVerdict(BAND_REJECTED)  # text where a count belongs
+        return GroupVerdict(None, [v or 0.0 for v in values])
     if whole is not None:
         whole_state = state(record.get(whole), rejected.get(whole))
         if whole_state == REJECTED:
@@ -126,6 +128,8 @@ def group_verdict(
         if whole_state == NOT_ANSWERED:
             return GroupVerdict(WHOLE_NOT_ANSWERED)
         total = number(record.get(whole))
+        if total is None:
+            return GroupVerdict(WHOLE_REJECTED)  # text where the number belongs
         if total == 0 and set(states) == {NOT_ANSWERED}:
             return GroupVerdict(None, [0.0] * len(questions))  # no cases: nothing to split
     if REJECTED in states:
@@ -149,18 +153,6 @@ def single_verdict(record: dict, question: Question, rejected: dict[str, str]) -
         if question.relevant.holds(record.get(question.relevant.question)) is False:
             return NOT_RELEVANT
     return None if s == VALID else s
-
-
-@dataclass
-class Base:
-    """Who counts in a figure: records used, and the others by reason (they add up)."""
-
-    used: int = 0
-    left_out: Counter = field(default_factory=Counter)
-
-    @property
-    def total(self) -> int:
-        return self.used + sum(self.left_out.values())
 
 
 def reason_text(reason: str, survey: Survey | None = None, whole: str | None = None) -> str:
