@@ -147,6 +147,18 @@ def refresh(ws: Workspace, only: set[str] | None = None, force: set[str] = froze
     return result
 
 
+def out_of_date(ws: Workspace, survey_id: str) -> bool:
+    """True when ``survey_id`` has harvested data and its outputs are not current (read-only: for status)."""
+    conn = ledger.connect(ws.ledger_path, readonly=True)
+    try:
+        if survey_id not in harvested_surveys(conn, ws):
+            return False
+        state = fingerprint(conn, ws, survey_id, _versions(ws, Refreshed()))
+        return not is_current(conn, ws, survey_id, state)
+    finally:
+        conn.close()
+
+
 def _build(conn, ws: Workspace, stale: list[str], states: dict[str, str], result: Refreshed) -> None:
     from sdexl.harvest.store import load_all_snapshots
     from sdexl.publish.master import build_outputs

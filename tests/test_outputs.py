@@ -152,3 +152,11 @@ def test_feedback_a_killed_harvest_did_not_write_is_written_by_the_next(tmp_path
     assert receipt_path(ws, "sde-2024", by_code()["101"]).exists()
     third = run.harvest(ws, options=run.Options(isolate=False))
     assert not any(f.new for f in third.files)
+
+
+def test_status_says_when_the_outputs_are_not_current(tmp_path):
+    ws = _harvested(tmp_path)
+    assert "not current" not in _cli(ws, "status", "sde-2024")
+    (ws.output_dir("sde-2024") / "data.csv").unlink()
+    assert "are not current" in _cli(ws, "status", "sde-2024")
+    assert not (ws.output_dir("sde-2024") / "data.csv").exists()  # status only tells
