@@ -12,8 +12,6 @@ import statistics
 import warnings
 from dataclasses import dataclass
 
-from scipy import stats as scipy_stats
-
 MIN_CORRELATION_N = 5
 
 
@@ -92,6 +90,9 @@ def correlation(x: dict[str, float], y: dict[str, float]) -> Correlation:
     xs, ys = [x[k] for k in keys], [y[k] for k in keys]
     if len(set(xs)) == 1 or len(set(ys)) == 1:
         return Correlation(n, message=f"kan ikke beregnes, fordi alle {n} kommuner har samme værdi på den ene akse")
+    # scipy costs about 0,5 s of imports: only a build that computes a correlation pays it.
+    from scipy import stats as scipy_stats
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pearson = scipy_stats.pearsonr(xs, ys)

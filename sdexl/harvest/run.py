@@ -34,6 +34,7 @@ from sdexl.harvest.container import SUFFIX, Finding
 from sdexl.harvest.examine import Outcome, examine
 from sdexl.harvest.identify import municipality_in_filename
 from sdexl.harvest.intake import Incoming, archive, discover, sha256_file
+from sdexl.harvest.mailbox import expand
 from sdexl.harvest.report import FileReport, Identification, Issue
 from sdexl.ledger import Issued
 from sdexl.outputs import work_dir
@@ -118,6 +119,7 @@ def harvest(
     """Harvest ``files`` (default: everything under incoming/)."""
     options = options or Options()
     files = discover(ws) if files is None else files
+    files = expand(ws, files)  # the attachments of a mail, the files in a zip: each a return of its own
     result = HarvestResult()
     surveys = _surveys(ws, result.notes)
     reports: dict[str, Parsed] = {}

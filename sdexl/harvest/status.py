@@ -222,7 +222,7 @@ def _files_by_kommune(conn: sqlite3.Connection, survey_id: str) -> dict[str, lis
 def _unattributed(conn: sqlite3.Connection, survey_id: str) -> list[dict]:
     rows = conn.execute(
         "SELECT * FROM submissions WHERE kommunekode IS NULL AND (survey_id = ? OR survey_id IS NULL) "
-        "ORDER BY received_at, file",
+        "AND verdict != 'unpacked' ORDER BY received_at, file",  # a mail or zip: its attachments count
         (survey_id,),
     ).fetchall()
     return [{"file": r["file"], "verdict": r["verdict"], "received_at": r["received_at"],
