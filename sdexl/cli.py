@@ -641,6 +641,7 @@ def reference():
 
 
 @reference.command("population")
+@writes_workspace("reference population")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @pass_ctx
 def reference_population(ctx, file):
@@ -665,6 +666,7 @@ def reference_population(ctx, file):
 
 
 @reference.command("contacts")
+@writes_workspace("reference contacts")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @pass_ctx
 def reference_contacts(ctx, file):
@@ -693,6 +695,7 @@ def reference_contacts(ctx, file):
 
 
 @reference.command("socio")
+@writes_workspace("reference socio")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @pass_ctx
 def reference_socio(ctx, file):
