@@ -149,3 +149,18 @@ def test_status_reads_a_ledger_a_killed_writer_left_mid_transaction(tmp_path):
         assert conn.execute("SELECT COUNT(*) FROM participants").fetchone()[0] == 0  # rolled back
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("command", [["generate", "sde-2024", "-k", "101"], ["build", "sde-2024"],
+                                     ["send", "sde-2024", "invitations"], ["reference", "socio", "sdexl.yaml"]])
+def test_every_writing_command_takes_the_lock(tmp_path, command):
+    ws = init_workspace(tmp_path / "ws")
+    proc = holder(ws.state, 60)
+    try:
+        run = sdexl(ws, *command, "--no-wait", cwd=ws.root)
+        out, err = run.communicate(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert run.returncode == 1 and "The workspace is busy" in err, (out, err)
+    assert not list(ws.outgoing.rglob("*.xlsx"))
