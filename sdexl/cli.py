@@ -367,6 +367,11 @@ def status(ctx, survey, as_json, xlsx, show_all):
     _echo_participation(result, survey)
     for note in result.notes:
         click.echo(note, err=True)
+    from sdexl.outputs import out_of_date
+
+    if out_of_date(ws, survey):
+        click.echo(f"The outputs in {ws.output_dir(survey)} are not current (missing, changed, or built before the "
+                   f"latest files or settings); 'sdexl build {survey}' or the next harvest rebuilds them.", err=True)
 
 
 def _day(iso: str | None, count: int = 1) -> str:
@@ -636,6 +641,7 @@ def reference():
 
 
 @reference.command("population")
+@writes_workspace("reference population")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @pass_ctx
 def reference_population(ctx, file):
@@ -660,6 +666,7 @@ def reference_population(ctx, file):
 
 
 @reference.command("contacts")
+@writes_workspace("reference contacts")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @pass_ctx
 def reference_contacts(ctx, file):
@@ -688,6 +695,7 @@ def reference_contacts(ctx, file):
 
 
 @reference.command("socio")
+@writes_workspace("reference socio")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @pass_ctx
 def reference_socio(ctx, file):

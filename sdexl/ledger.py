@@ -160,8 +160,11 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     if readonly and Path(path).exists():
         conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
         conn.row_factory = sqlite3.Row
-        if not _pending(conn):
-            return conn
+        try:
+            if not _pending(conn):
+                return conn
+        except sqlite3.DatabaseError:  # a hot journal left by a killed writer: only a writer may roll it back
+            pass
         conn.close()
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path)

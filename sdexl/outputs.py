@@ -54,7 +54,7 @@ def remove_leftovers(ws: Workspace) -> int:
 # (every row: Kilder and Kvalitet list rejected and superseded files too; answers and issues never
 # change for a given sha256), the current usable submissions of the other surveys (Udvikling compares
 # rounds), every survey definition, the reference data, the settings and the tool version. The
-# fingerprint hashes exactly these; the ``outputs`` table holds, per file, the fingerprint it was
+# fingerprint hashes these (definitions as file bytes); the ``outputs`` table holds, per file, the fingerprint it was
 # built from and the file's own hash. A file that is missing, was changed, or was built from another
 # fingerprint makes its survey stale, and the next harvest or build rebuilds it.
 
@@ -147,6 +147,18 @@ def refresh(ws: Workspace, only: set[str] | None = None, force: set[str] = froze
     return result
 
 
+def out_of_date(ws: Workspace, survey_id: str) -> bool:
+    """True when ``survey_id`` has harvested data and its outputs are not current (read-only: for status)."""
+    conn = ledger.connect(ws.ledger_path, readonly=True)
+    try:
+        if survey_id not in harvested_surveys(conn, ws):
+            return False
+        state = fingerprint(conn, ws, survey_id, _versions(ws))
+        return not is_current(conn, ws, survey_id, state)
+    finally:
+        conn.close()
+
+
 def _build(conn, ws: Workspace, stale: list[str], states: dict[str, str], result: Refreshed) -> None:
     from sdexl.harvest.store import load_all_snapshots
     from sdexl.publish.master import build_outputs
@@ -163,15 +175,16 @@ def _build(conn, ws: Workspace, stale: list[str], states: dict[str, str], result
         result.built[survey_id] = written
 
 
-def _versions(ws: Workspace, result: Refreshed) -> dict[str, str]:
-    from sdexl.survey.load import version_hash
-
+def _versions(ws: Workspace, result: Refreshed | None = None) -> dict[str, str]:
+    """The hash of every survey definition file (an ``extends`` chain stays within these files). The bytes,
+    not the parsed definition: parsing the YAML of every survey would cost half a second a command."""
     versions = {}
     for survey_id in ws.survey_ids():
         try:
-            versions[survey_id] = version_hash(ws.survey(survey_id))
-        except Exception as exc:  # noqa: BLE001 - a broken definition: its outputs cannot be built
-            result.failed[survey_id] = f"the survey definition does not load ({exc})"
+            versions[survey_id] = _sha256(ws.survey_path(survey_id))
+        except OSError as exc:
+            if result is not None:
+                result.failed[survey_id] = f"the survey definition cannot be read ({exc})"
     return versions
 
 

@@ -2,7 +2,7 @@
 
 The kill comes from inside (sdexl/faults.py: SDEXL_FAULT names the point), so it lands where it is
 meant to: while a return is archived, while files are examined, after they are recorded, while
-feedback is written, while data.csv and master.xlsx are written.
+a receipt and feedback are written, while data.csv and master.xlsx are written.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ POINTS = [
     "examined@2",  # mid-examination: the second file examined, not recorded
     "record@4",  # four files recorded, perhaps not yet committed
     "recorded",  # every file recorded; no supersede, feedback, receipt or master yet
+    "write:101_København_kvittering.xlsx",  # a receipt half written
     "feedback@1",  # the first feedback workbook written, the second not
     "write:data.csv",  # data.csv half written
     "write:master.xlsx",  # the master half written

@@ -127,3 +127,40 @@ def test_two_harvests_at_once_end_as_one_harvest(tmp_path):
     alone = sdexl(once, "harvest")
     assert alone.communicate(timeout=300) and alone.returncode == 0
     assert ledger_dump(ws) == ledger_dump(once)
+
+
+def test_status_reads_a_ledger_a_killed_writer_left_mid_transaction(tmp_path):
+    ws = init_workspace(tmp_path / "ws")
+    ledger.connect(ws.ledger_path).close()
+    script = (
+        "import os, signal, sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA cache_size = 1')\n"
+        "c.execute('BEGIN IMMEDIATE')\n"
+        "c.executemany('INSERT INTO participants VALUES (?, ?, 1, NULL, ?)', "
+        "[('sde-2024', str(n), 'x' * 2000) for n in range(3000)])\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(ws.ledger_path)], timeout=60)
+    status = sdexl(ws, "status", "sde-2024")
+    out, err = status.communicate(timeout=60)
+    assert status.returncode == 0, err
+    conn = ledger.connect(ws.ledger_path, readonly=True)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM participants").fetchone()[0] == 0  # rolled back
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("command", [["generate", "sde-2024", "-k", "101"], ["build", "sde-2024"],
+                                     ["send", "sde-2024", "invitations"], ["reference", "socio", "sdexl.yaml"]])
+def test_every_writing_command_takes_the_lock(tmp_path, command):
+    ws = init_workspace(tmp_path / "ws")
+    proc = holder(ws.state, 60)
+    try:
+        run = sdexl(ws, *command, "--no-wait", cwd=ws.root)
+        out, err = run.communicate(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert run.returncode == 1 and "The workspace is busy" in err, (out, err)
+    assert not list(ws.outgoing.rglob("*.xlsx"))

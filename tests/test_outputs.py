@@ -152,3 +152,26 @@ def test_feedback_a_killed_harvest_did_not_write_is_written_by_the_next(tmp_path
     assert receipt_path(ws, "sde-2024", by_code()["101"]).exists()
     third = run.harvest(ws, options=run.Options(isolate=False))
     assert not any(f.new for f in third.files)
+
+
+def test_status_says_when_the_outputs_are_not_current(tmp_path):
+    ws = _harvested(tmp_path)
+    assert "not current" not in _cli(ws, "status", "sde-2024")
+    (ws.output_dir("sde-2024") / "data.csv").unlink()
+    assert "are not current" in _cli(ws, "status", "sde-2024")
+    assert not (ws.output_dir("sde-2024") / "data.csv").exists()  # status only tells
+
+
+def test_only_the_surveys_whose_inputs_changed_are_rebuilt(tmp_path):
+    from tests.harvest_helpers import filled_cases, text_as_xlsx, valid_case
+
+    ws = _harvested(tmp_path)
+    survey22 = ws.survey("sde-2022")
+    set_received(filled_cases(ws, "101", ws.incoming / "2022" / "101.xlsx", [valid_case(survey22, "A1")]), T0 + 30)
+    out = _cli(ws, "harvest")
+    assert "Rebuilt outputs for sde-2022" in out and "Rebuilt outputs for sde-2024" in out  # Udvikling compares them
+    (ws.incoming / "sde-2024").mkdir()
+    set_received(text_as_xlsx(ws.incoming / "sde-2024" / "151_Ballerup.xlsx"), T0 + 40)
+    out = _cli(ws, "harvest")  # a rejected file: in sde-2024's Kilder, nowhere in sde-2022's master
+    assert "Rebuilt outputs for sde-2024" in out and "Rebuilt outputs for sde-2022" not in out
+    assert "Rebuilt" not in _cli(ws, "harvest")
