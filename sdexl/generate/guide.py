@@ -75,16 +75,7 @@ def _sections(survey: Survey, config: Config) -> list[tuple[str, list[str]]]:
         ("Sådan udfylder I skemaet", how),
         ("Ingen sager?", zero),
         ("Overblik", ["Fanen Overblik tæller jeres svar op og viser grafer, mens I udfylder. Den viser også, hvor der mangler svar, eller hvor et svar ikke passer."]),
-        (
-            "Databeskyttelse",
-            [
-                "Skriv aldrig CPR-numre i skemaet. Navn og fødselsdato er kun til kommunens eget overblik: de bliver fjernet, "
-                "når vi modtager skemaet, og indgår aldrig i analysen.",
-                f"Resultaterne offentliggøres kun samlet. Grupper med færre end {config.small_cell_threshold} borgere vises ikke, "
-                "så enkeltpersoner ikke kan genkendes.",
-                "Send skemaet som vedhæftet fil via sikker mail, som aftalt i dataoverførselsaftalen.",
-            ],
-        ),
+        ("Databeskyttelse", _privacy(survey, config)),
         (
             "Om filen",
             [
@@ -94,3 +85,27 @@ def _sections(survey: Survey, config: Config) -> list[tuple[str, list[str]]]:
         ),
         ("Kontakt", contact_lines),
     ]
+
+
+def _privacy(survey: Survey, config: Config) -> list[str]:
+    """What the municipality must know about personal data, for this survey only.
+
+    Name and birth date fields and the data transfer agreement belong to the case
+    screening; an aggregate form holds counts, so it mentions neither.
+    """
+    published = (f"Resultaterne offentliggøres kun samlet. Grupper med færre end {config.small_cell_threshold} borgere "
+                 "vises ikke, så enkeltpersoner ikke kan genkendes.")
+    personal = [q.label.lower() for q in survey.questions if q.personal]
+    if survey.kind != "cases":
+        return [
+            "Skemaet indeholder kun antal. Skriv ikke navne, CPR-numre eller andet, der kan pege på en bestemt borger, "
+            "i tekstfelterne.",
+            published,
+            "Send skemaet retur som vedhæftet fil.",
+        ]
+    lines = ["Skriv aldrig CPR-numre i skemaet."]
+    if personal:
+        fields = " og ".join(personal).capitalize()
+        lines[0] += (f" {fields} er kun til kommunens eget overblik: de bliver fjernet, når vi modtager skemaet, "
+                     "og indgår aldrig i analysen.")
+    return [*lines, published, "Send skemaet som vedhæftet fil via sikker mail, som aftalt i dataoverførselsaftalen."]
