@@ -94,11 +94,18 @@ def _write_title(ws: Worksheet, survey: Survey, kommune: Municipality, styles: S
 
 def _write_zero_cases(wb: Workbook, ws: Worksheet, survey: Survey, styles: Styles, zero_cases: bool) -> None:
     row, col = layout.ZERO_CASES_ROW, layout.ZERO_CASES_INPUT_COL
-    ws.write_string(row, layout.ZERO_CASES_LABEL_COL, f"{layout.ZERO_CASES_LABEL} pr. {survey.reference_text}:", styles.bold)
-    if zero_cases:
-        ws.write_string(row, col, layout.ZERO_CASES_YES, styles.input)
+    # The label fills the cells up to the answer cell, right-aligned and wrapped, so
+    # it never runs into the answer; the answer cell has Excel's "Input" look.
+    label = f"{layout.ZERO_CASES_LABEL} pr. {survey.reference_text}:"
+    if col - 1 > layout.ZERO_CASES_LABEL_COL:
+        ws.merge_range(row, layout.ZERO_CASES_LABEL_COL, row, col - 1, label, styles.label_right)
     else:
-        ws.write_blank(row, col, None, styles.input)
+        ws.write_string(row, layout.ZERO_CASES_LABEL_COL, label, styles.label_right)
+    ws.set_row(row, 32)
+    if zero_cases:
+        ws.write_string(row, col, layout.ZERO_CASES_YES, styles.input_marked)
+    else:
+        ws.write_blank(row, col, None, styles.input_marked)
     ws.write_string(row, col + 1, "Vælg Ja, hvis kommunen ingen borgere har, der opfylder definitionen. Lad ellers feltet stå tomt.", styles.check)
     ws.data_validation(row, col, row, col, {
         "validate": "list", "source": f"={YES_LIST}",
@@ -251,5 +258,5 @@ def _print_setup(ws: Worksheet, kontrol_col: int) -> None:
     ws.set_print_scale(70)
     ws.repeat_rows(layout.NUMBER_ROW, layout.LABEL_ROW)
     ws.repeat_columns(layout.ROW_NUMBER_COL, layout.FIRST_QUESTION_COL)
-    ws.set_header("&L&\"Calibri,Bold\"&A&R&D")
-    ws.set_footer("&CSide &P af &N")
+    ws.set_header("&L&\"Calibri,Bold\"&A")
+    ws.set_footer("&L&D&CSide &P af &N")

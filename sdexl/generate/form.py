@@ -12,6 +12,7 @@ from typing import Any
 from xlsxwriter.workbook import Workbook
 
 from sdexl import layout, workbook_text
+from sdexl.generate import checks
 from sdexl.generate.entry import PROTECT_OPTIONS, SHEET_PASSWORD, validation_options, write_value
 from sdexl.generate.lists import ListRef
 from sdexl.generate.styles import Styles
@@ -69,6 +70,9 @@ def write_form(
     ws.set_portrait()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
+    ws.repeat_rows(layout.FORM_HEADER_ROW, layout.FORM_HEADER_ROW)
+    ws.set_header("&L&\"Calibri,Bold\"&A")
+    ws.set_footer("&L&D&CSide &P af &N")
     return info
 
 
@@ -93,14 +97,29 @@ def missing_expr(q: Question, info: FormInfo) -> str | None:
 
 
 def invalid_expr(q: Question, info: FormInfo) -> str | None:
+    """True when harvest cannot use the answer; a number typed as text is read (a warning), so it is checked as a number."""
     if not q.is_number:
         return None
     ref = info.ref(q.id)
-    bad = [f"{ref}<{q.min:g}"] if q.min is not None else []
-    bad += [f"{ref}>{q.max:g}"] if q.max is not None else []
+    value = f"VALUE(TRIM({ref}))"
+    return (f"AND(LEN({ref})>0,IF(ISNUMBER({ref}),{_out_of_range(q, ref)},"
+            f"IF({checks.number_text(ref)},{_out_of_range(q, value)},TRUE)))")
+
+
+def _out_of_range(q: Question, value: str) -> str:
+    bad = [f"{value}<{q.min:g}"] if q.min is not None else []
+    bad += [f"{value}>{q.max:g}"] if q.max is not None else []
     if q.type == "integer":
-        bad.append(f"{ref}<>INT({ref})")
-    return f"AND(LEN({ref})>0,IF(ISNUMBER({ref}),OR({','.join(bad) or 'FALSE'}),TRUE))"
+        bad.append(f"{value}<>INT({value})")
+    return f"OR({','.join(bad) or 'FALSE'})"
+
+
+def number_text_expr(q: Question, info: FormInfo) -> str | None:
+    """True when a number answer is typed as text that reads as a number (harvest: 'number-as-text')."""
+    if not q.is_number:
+        return None
+    ref = info.ref(q.id)
+    return f"AND(LEN({ref})>0,NOT(ISNUMBER({ref})),{checks.number_text(ref)})"
 
 
 def rule_expr(rule: Rule, info: FormInfo) -> str | None:

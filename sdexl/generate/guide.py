@@ -25,6 +25,7 @@ def write_guide(wb: Workbook, survey: Survey, kommune: Municipality, config: Con
     ws.set_column(1, 1, 100)
     ws.hide_gridlines(2)
     ws.write_string(layout.GUIDE_TITLE_CELL, survey.title, styles.title)
+    ws.set_row(0, 24)
     deadline = config.round(survey.id).deadline
     facts = [
         ("Kommune:", layout.kommune_caption(kommune.name, kommune.code)),
@@ -48,8 +49,13 @@ def write_guide(wb: Workbook, survey: Survey, kommune: Municipality, config: Con
         row += 1
     ws.protect("", {"format_columns": True})
     ws.activate()
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    # One portrait A4 page: the guide is read as a whole, never as pages of a table.
+    ws.set_portrait()
+    ws.set_paper(9)
+    ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.6)
+    ws.fit_to_pages(1, 1)
+    ws.set_header("&L&\"Calibri,Bold\"&A")
+    ws.set_footer("&L&D&CSide &P af &N")
 
 
 def _sections(survey: Survey, config: Config) -> list[tuple[str, list[str]]]:

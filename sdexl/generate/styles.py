@@ -32,9 +32,12 @@ class Styles:
     input_date: Format
     input_amount: Format
     input_int: Format
+    input_marked: Format  # a single answer cell that must stand out: Excel's own "Input" cell style
+    label_right: Format  # a label that ends where its input cell begins
     check: Format
     percent: Format
     count: Format
+    amount: Format  # kr., thousands separated
     total: Format
     missing: Format
     invalid: Format
@@ -67,9 +70,12 @@ def make_styles(wb: Workbook) -> Styles:
         input_date=fmt(num_format="dd-mm-yyyy", **unlocked),
         input_amount=fmt(num_format="#,##0", **unlocked),
         input_int=fmt(num_format="0", **unlocked),
+        input_marked=fmt(locked=False, bg_color="#FFCC99", border=1, border_color="#7F7F7F", bold=True, align="center", valign="vcenter"),
+        label_right=fmt(bold=True, text_wrap=True, align="right", valign="vcenter"),
         check=fmt(font_color="#7F7F7F", italic=True),
-        percent=fmt(num_format="0%"),
+        percent=fmt(num_format="0.0 %"),
         count=fmt(num_format="0"),
+        amount=fmt(num_format="#,##0"),
         total=fmt(bold=True, top=1, num_format="0"),
         missing=wb.add_format({"bg_color": MISSING}),
         invalid=wb.add_format({"bg_color": INVALID}),
