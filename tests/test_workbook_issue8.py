@@ -131,7 +131,7 @@ def test_warnings_in_harvest_are_no_errors_in_the_workbook(workspace, lo_convert
 
     assert verdict == "accepted_with_warnings", [i.code for i in report.issues]
     assert live["check:status"].startswith("Klar til at sende"), live["check:status"]
-    assert live["check:invalid"] == 0 and live["check:missing"] == 0
+    assert live["check:invalid"] == 0 and live["check:missing"] == 0 and live["check:duplicate_refs"] == 0
     assert live["check:normalised"] == 3  # Kvinde␠, mand, x
     assert live["check:personal"] == 1
     own = independent(survey, rows, "q01_koen")
@@ -151,13 +151,15 @@ def test_invalid_answers_are_counted_as_invalid_and_agree_with_harvest(workspace
     rows[4]["q01_koen"] = "Kvinderne"  # no category: an error in harvest
     rows[5]["q12_maalgruppe"] = "Ukendt"
     rows[6]["q06_sekundaer_paragraf#2"] = "nej"  # not a mark
+    rows[8]["sagsnr"] = rows[7]["sagsnr"].lower() + " "  # the same case number twice: both rows are errors
     filled = fill_cases(issued, tmp_path / "bad.xlsx", survey, rows)
     report, verdict = harvested(filled, survey, "147")
     live = figures(lo_convert(filled, "xlsx", tmp_path / "lo"))
 
     assert verdict == "needs_correction"
     assert live["check:status"] == "Ret de markerede celler, før I sender."
-    assert live["check:invalid"] == 3 == len(report.errors)
+    assert live["check:invalid"] == 3 and live["check:duplicate_refs"] == 2
+    assert live["check:invalid"] + live["check:duplicate_refs"] == len(report.errors), [i.code for i in report.errors]
     cases = live["check:cases"]
     assert cases == len(rows) == len(report.records)
     for qid in ("q01_koen", "q12_maalgruppe", "q06_sekundaer_paragraf"):

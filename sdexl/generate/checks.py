@@ -196,14 +196,26 @@ def _grouped_refs(ctx: RowContext, columns: list[layout.Column]) -> list[str]:
     return refs
 
 
-HELPERS = ("used", "missing")
+def row_duplicate_ref(ref: str, column: str) -> str:
+    """1 when the row's case number is also on another row (harvest: 'duplicate-case-ref', an error).
+
+    TRIM and "=" (which ignores case) compare as harvest does; SUMPRODUCT, not
+    COUNTIF, whose wildcards would make "S*1" match "S-01".
+    """
+    return f"=IF(LEN({ref})=0,0,IF(SUMPRODUCT((TRIM({column})=TRIM({ref}))*1)>1,1,0))"
+
+
+HELPERS = ("used", "missing", "dup")
 
 
 def kontrol_text(row: int, helper_cols: dict[str, int]) -> str:
     """The visible per-row note, in Danish."""
     used = layout.cell_ref(row, helper_cols["used"])
     missing_ref = layout.cell_ref(row, helper_cols["missing"])
-    return f'=IF({used}=0,"",IF({missing_ref}>0,{missing_ref}&" svar mangler","Alle krævede svar er givet"))'
+    dup = layout.cell_ref(row, helper_cols["dup"])
+    same = '"Sagsnummeret står også i en anden række. "'
+    return (f'=IF({used}=0,"",IF({dup}=1,{same},"")&'
+            f'IF({missing_ref}>0,{missing_ref}&" svar mangler","Alle krævede svar er givet"))')
 
 
 # --- sheet totals for the overview: one SUMPRODUCT per question -----------------

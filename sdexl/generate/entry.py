@@ -201,6 +201,9 @@ def validation_options(q: Question, lists: dict[str, ListRef]) -> dict[str, Any]
 
 
 def _write_row_numbers_and_checks(ws, survey, columns, lists, helper_cols, kontrol_col, first, last, styles) -> None:
+    ref_key = survey.case_ref.id
+    letter = layout.col_letter(columns[ref_key].index)
+    ref_column = f"${letter}${first + 1}:${letter}${last + 1}"
     for row in range(first, last + 1):
         ws.write_number(row, layout.ROW_NUMBER_COL, row - first + 1, styles.locked_number)
         ctx = checks.RowContext(survey, columns, lists, row, helper_cols["used"])
@@ -208,6 +211,7 @@ def _write_row_numbers_and_checks(ws, survey, columns, lists, helper_cols, kontr
         # instead of showing a stale 0 (see EXCEL-FACTS.md).
         ws.write_formula(row, helper_cols["used"], checks.row_used(ctx), styles.locked_number, "")
         ws.write_formula(row, helper_cols["missing"], checks.row_missing(ctx), styles.locked_number, "")
+        ws.write_formula(row, helper_cols["dup"], checks.row_duplicate_ref(ctx.ref(ref_key), ref_column), styles.locked_number, "")
         ws.write_formula(row, kontrol_col, checks.kontrol_text(row, helper_cols), styles.check, "")
 
 
@@ -224,6 +228,8 @@ def _conditional_formats(ws, survey, columns, lists, helper_cols, first, last, s
         for rule in survey.rules:
             if rule.kind == "band_matches_amount" and q.id in (rule.band, rule.amount):
                 rules.append((checks.rule_broken(ctx, rule), styles.invalid))
+        if q.role == "case_ref":
+            rules.append((f"${layout.col_letter(helper_cols['dup'])}{first + 1}=1", styles.invalid))
         for expression, fmt in rules:
             if expression:
                 ws.conditional_format(first, col.index, last, col.index, {"type": "formula", "criteria": "=" + expression, "format": fmt})

@@ -169,6 +169,8 @@ def _case_checks(w: OverviewWriter, survey: Survey, entry: EntryInfo) -> None:
     errors = [
         w.figure("Manglende svar på spørgsmål, der skal besvares (gule celler)", f"=SUM({entry.helper_range('missing')})", "check:missing"),
         w.figure("Ugyldige svar: ikke en svarmulighed eller uden for grænserne (røde celler)", _sum(invalid), "check:invalid"),
+        w.figure("Rækker med et sagsnummer, der også står i en anden række (røde celler)",
+                 f"=SUM({entry.helper_range('dup')})", "check:duplicate_refs"),
     ]
     for rule in survey.rules:
         if rule.kind == "band_matches_amount":
@@ -245,7 +247,7 @@ def _category_table(w, q: Question, labels, count_formulas, entry: EntryInfo, qi
     w.figure("Ikke besvaret (blandt udfyldte sager)", blank, f"blank:{qid}")
     w.figure("Ugyldige svar (røde celler: tælles ikke med ovenfor)", f"={invalid or 0}", f"invalid:{qid}")
     rows_used = w.row - header_row
-    chart_rows = w.chart(f"{workbook_text.question_name(q)} – antal sager", first, last, header_row)
+    chart_rows = w.chart(f"{q.header} – antal sager", first, last, header_row)
     w.row = header_row + max(rows_used, chart_rows)
     w.keep_together(header_row)
 
