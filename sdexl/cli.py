@@ -283,7 +283,7 @@ def _echo_harvested(entry) -> None:
     if entry.new and entry.verdict in ("rejected", "duplicate", "superseded"):
         for issue in entry.issues:
             if issue.severity == "error" or entry.verdict != "rejected":
-                click.echo(f"    {issue.message}")
+                click.echo(f'    "{issue.message}"')  # the municipality's Danish message, quoted
     if entry.feedback:
         click.echo(f"    feedback: {entry.feedback}")
 

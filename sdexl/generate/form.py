@@ -56,7 +56,11 @@ def write_form(
     for q in survey.questions:
         if q.section and q.section != section:
             section = q.section
-            ws.write_string(row, layout.FORM_LABEL_COL, section, styles.section)
+            if len(section) > 60:  # wider than the question column: wrapped, on a row high enough for two lines
+                ws.write_string(row, layout.FORM_LABEL_COL, section, styles.section_wrap)
+                ws.set_row(row, 30)
+            else:
+                ws.write_string(row, layout.FORM_LABEL_COL, section, styles.section)
             row += 1
         _write_question(wb, ws, survey, q, row, styles, lists)
         if prefill and prefill.get(q.id) not in (None, ""):

@@ -44,6 +44,7 @@ class Styles:
     irrelevant: Format
     feedback: Format
     section: Format
+    section_wrap: Format  # a long section heading on the aggregate form
     meta: Format
 
 
@@ -82,5 +83,6 @@ def make_styles(wb: Workbook) -> Styles:
         irrelevant=wb.add_format({"bg_color": IRRELEVANT, "font_strikeout": True}),
         feedback=fmt(bg_color=FEEDBACK, **{k: v for k, v in unlocked.items() if k != "bg_color"}),
         section=fmt(bold=True, font_color=BLUE, bottom=1),
+        section_wrap=fmt(bold=True, font_color=BLUE, bottom=1, text_wrap=True),
         meta=fmt(font_size=9),
     )
