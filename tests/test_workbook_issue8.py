@@ -10,6 +10,7 @@ file (read_file + verdict_for, the harvest's own reader and rules).
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import openpyxl
@@ -255,3 +256,45 @@ def test_generated_workbooks_render_readably(workspace, soffice, tmp_path):
             # Each question table ends with its "Ugyldige svar" row, on the page where it began.
             starts = sum(title in text for title in titles)
             assert starts == text.count("Ugyldige svar (røde celler"), f"{survey_id} page {n}: a table is split"
+
+
+# --- Danish wording ----------------------------------------------------------------------------------
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def _sheet_texts(path: Path, sheet: str) -> list[str]:
+    ws = openpyxl.load_workbook(path)[sheet]
+    return [str(c.value) for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+
+
+def test_round_one_wording_as_a_danish_reader_expects(workspace):
+    s = workspace.survey("sde-2022")
+    assert "forhandling af takst" in s.question("q11_forhandling").label
+    yaml_text = (TEMPLATES / "sde-2022.yaml").read_text(encoding="utf-8")
+    before = yaml_text[: yaml_text.index("forhandling af takst")].splitlines()[-4:]
+    assert any(line.strip().startswith("#") and "tekst" in line for line in before), "the fix is noted beside it"
+    assert "inden for de seneste fem år" in s.question("q07_antal_botilbud").label
+    assert all("Indenfor" not in label for label in s.question("q18_opfoelgning").labels)
+    assert "Samlet socialudgift" in s.question("q03_udgift").label
+    assert s.question("q15_vikarer").labels[:5] == ["Ca. 10 %", "Ca. 20 %", "Ca. 30 %", "Ca. 40 %", "Over 40 %"]
+    assert "fyldt 18 år" in s.definition and "over 18 år" not in s.definition
+
+
+def test_no_doubled_labels_in_the_overview(workspace):
+    issued = generate_all(workspace, "sde-2022", ["101"]).files[0]
+    texts = _sheet_texts(issued, layout.OVERVIEW_SHEET)
+    assert "Bemærkninger" in texts and "Bemærkninger: Bemærkninger" not in texts
+    assert not [t for t in texts if re.match(r"^(.+): \1$", t)]
+
+
+def test_2024_form_and_guide_say_each_thing_once_and_only_what_applies(workspace):
+    issued = generate_all(workspace, "sde-2024", ["101"]).files[0]
+    skema = " ".join(_sheet_texts(issued, "Skema"))
+    assert "Opgøres pr. 1. oktober 2024." in skema and "opgjort pr." not in skema
+    assert "5. Frivilligt: Hvis en borger ikke længere koster over 2 mio. kr., skyldes det så:" in skema
+    guide = " ".join(_sheet_texts(issued, layout.GUIDE_SHEET)).lower()
+    # No name or birth date fields and no data transfer agreement; "skriv ikke navne" is still said.
+    assert not re.search(r"\bnavn\b|fødselsdato|dataoverførselsaftale", guide), guide
+    case_guide = " ".join(_sheet_texts(generate_all(workspace, "sde-2022", ["101"]).files[0], layout.GUIDE_SHEET))
+    assert "Navn og fødselsdato er kun til kommunens eget overblik" in case_guide and "dataoverførselsaftalen" in case_guide
