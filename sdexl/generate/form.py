@@ -42,6 +42,7 @@ def write_form(
     ws = wb.add_worksheet(survey.entry_sheet)
     caption = layout.kommune_caption(kommune.name, kommune.code)
     ws.write_string(0, 0, f"{survey.title} – {caption}", styles.title)
+    ws.set_row(0, 24)  # the 16 pt title, clear of the line below
     ws.write_string(1, 0, f"Opgøres pr. {survey.reference_text}. Felter med * skal udfyldes.", styles.text)
     headers = {layout.FORM_NUMBER_COL: "Nr.", layout.FORM_LABEL_COL: "Spørgsmål", layout.FORM_ANSWER_COL: layout.FORM_ANSWER_HEADER,
                layout.FORM_HELP_COL: "Hjælp", layout.FORM_ID_COL: layout.FORM_ID_HEADER}
