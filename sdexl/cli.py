@@ -61,7 +61,16 @@ def writes_workspace(command: str):
 
 
 class FriendlyGroup(click.Group):
-    """Turns expected failures into one sentence and exit status 1."""
+    """Turns expected failures into one sentence and exit status 1 (2 for broken settings or definitions)."""
+
+    def parse_args(self, ctx, args):
+        # `sdexl status sde-2024 --debug` as well as `sdexl --debug status sde-2024`:
+        # the flag belongs to the main group wherever it is typed (not after "--").
+        if ctx.parent is None:
+            cut = args.index("--") if "--" in args else len(args)
+            if "--debug" in args[1:cut]:
+                args = ["--debug", *(a for i, a in enumerate(args) if not (a == "--debug" and i < cut))]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
         try:
@@ -75,8 +84,19 @@ class FriendlyGroup(click.Group):
             if ctx.obj is not None and getattr(ctx.obj, "debug", False):
                 raise
             click.echo(f"Error: {exc}", err=True)
+            if _broken_files(exc):
+                # Every problem is listed with its file and line: a traceback would add nothing.
+                sys.exit(2)
             click.echo("Run again with --debug for the full traceback.", err=True)
             sys.exit(1)
+
+
+def _broken_files(exc: Exception) -> bool:
+    """A survey definition or sdexl.yaml that cannot be used: the same clear message and status 2 in every command."""
+    from sdexl.survey.load import DefinitionError
+    from sdexl.workspace import SettingsError
+
+    return isinstance(exc, (DefinitionError, SettingsError))
 
 
 def _quiet_stdout() -> None:
@@ -151,12 +171,11 @@ def template_check(files):
     failed = False
     for name in files:
         problems = check_file(Path(name))
-        errors = [p for p in problems if p.severity == "error"]
-        failed |= bool(errors)
+        failed |= any(p.severity == "error" for p in problems)
         if not problems:
             click.echo(f"{name}: OK")
         for problem in problems:
-            click.echo(f"{name}: {problem}")
+            click.echo(str(problem))
     if failed:
         sys.exit(1)
 
@@ -186,21 +205,37 @@ def template_schema(output):
 @writes_workspace("generate")
 @click.argument("survey")
 @click.option("-k", "--kommune", "kommuner", multiple=True, help="Kommunekode to generate for (repeatable; default all 98).")
+@click.option("--force", is_flag=True, help="Also write new workbooks for municipalities that already have one (new tokens).")
 @pass_ctx
-def generate(ctx, survey, kommuner):
+def generate(ctx, survey, kommuner, force):
     """Write one workbook per municipality to outgoing/SURVEY/ (the participants: all 98 by default).
+
+    Before writing, warns when the round's deadline is missing or past, or when
+    sdexl.yaml still holds the example contact. A municipality that already has
+    a workbook gets a new one only with --force; a return on its old workbook
+    is still identified, with a warning.
 
     \b
     Example:
       sdexl generate sde-2024
       sdexl generate sde-2022 -k 101 -k 147
+      sdexl generate sde-2022 -k 101 --force
     """
-    from sdexl.generate.run import generate_all
+    from sdexl.generate.preflight import force_needed, preflight, replaced_note
+    from sdexl.generate.run import generate_all, select_municipalities
 
     ws = ctx.workspace()
+    ws.survey(survey)  # an unknown or broken definition stops here, before any warning
     chosen = list(kommuner) or _participant_codes(ws, survey)
+    check = preflight(ws, survey, select_municipalities(chosen))
+    for warning in check.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if check.already_issued and not force:
+        raise click.ClickException(force_needed(survey, check.already_issued))
     result = generate_all(ws, survey, chosen, progress=True)
     click.echo(f"Wrote {len(result.files)} workbooks to {ws.outgoing_dir(survey)}")
+    if check.already_issued:
+        click.echo(replaced_note(len(check.already_issued)))
 
 
 def _participant_codes(ws, survey: str) -> list[str] | None:
@@ -294,7 +329,7 @@ def _echo_harvested(entry) -> None:
     if entry.new and entry.verdict in ("rejected", "duplicate", "superseded"):
         for issue in entry.issues:
             if issue.severity == "error" or entry.verdict != "rejected":
-                click.echo(f"    {issue.message}")
+                click.echo(f'    "{issue.message}"')  # the municipality's Danish message, quoted
     if entry.feedback:
         click.echo(f"    feedback: {entry.feedback}")
 

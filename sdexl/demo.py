@@ -248,7 +248,7 @@ def run_demo(
     from sdexl.harvest.run import harvest, rebuild_outputs
 
     files = discover(ws)
-    with progress_bar(len(files), "Indlæser (syntetiske svar)", enabled=progress) as advance:
+    with progress_bar(len(files), "Harvesting (synthetic returns)", enabled=progress) as advance:
         result = harvest(ws, files, on_file=lambda entry: advance(Path(entry.file).name))
     lap("harvest")
     notes += result.notes
@@ -381,7 +381,7 @@ def write_returns(ws: Workspace, plan: Plan, seed: int, progress: bool, soffice:
         form = _form_2024(surveys["sde-2024"], plan, code, random.Random(f"{seed}-form-{code}"))
         jobs.append(_Job(staging / "sde-2024" / f"{kommune.file_stem}.xlsx", "sde-2024", kommune,
                          issued["sde-2024", code], Prefill(form=form)))
-    with progress_bar(len(jobs), "Skriver syntetiske svar", enabled=progress) as advance:
+    with progress_bar(len(jobs), "Writing synthetic returns", enabled=progress) as advance:
         for job in _write_all(ws, surveys, jobs, workers):
             advance(job.kommune.name)
     lap("returns")

@@ -153,6 +153,10 @@ CATALOGUE: dict[str, Message] = {
         "Filen {file} har et id, som ikke findes blandt de udsendte regneark. Den er henført til {kommune} "
         "(kommunekode {kommunekode}) ud fra regnearkets egne oplysninger. Kontakt os, hvis det ikke er rigtigt."
     ),
+    "replaced-token": _w(
+        "Filen {file} er udfyldt i et regneark til {kommune} (kommunekode {kommunekode}), som siden er erstattet af "
+        "et nyt. Svarene er læst og henført til kommunen. Brug gerne det nyeste regneark, hvis I sender igen."
+    ),
     "token-mismatch": _e(
         "Filen {file} blev sendt til {issued_kommune} (kommunekode {issued_kode}), men regnearket angiver "
         "{kommune} (kommunekode {kommunekode}), så det er uklart, hvis svar det er. Brug det regneark, der blev "
@@ -372,6 +376,7 @@ TITLES: dict[str, str] = {
     "identified-by-guide": "Kommunen er fundet ud fra fanen Vejledning",
     "identified-by-filename": "Kommunen er fundet ud fra filnavnet",
     "unknown-token": "Regnearkets id findes ikke blandt de udsendte",
+    "replaced-token": "Regnearket er erstattet af et nyere",
     "token-mismatch": "Regnearket blev sendt til en anden kommune",
     "other-survey": "Filen hører til en anden undersøgelse",
     "survey-version": "Filen er lavet til en tidligere udgave af skemaet",

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sdexl.survey.load import find_definition, list_definitions, load_survey
 from sdexl.survey.model import Survey
+from sdexl.survey.problems import FileProblem, pydantic_problems, value_problem, yaml_problem
 
 CONFIG_NAME = "sdexl.yaml"
 ENV_VAR = "SDEXL_WORKSPACE"
@@ -33,6 +34,16 @@ FOLDERS = ("templates", "outgoing", "incoming", "output", "reference")
 
 class WorkspaceError(Exception):
     """The workspace cannot be used; the message says what to do."""
+
+
+class SettingsError(WorkspaceError):
+    """sdexl.yaml cannot be used; ``problems`` lists every problem with its line."""
+
+    def __init__(self, path: Path, problems: list):
+        self.path = path
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"The settings {path} cannot be used:\n{lines}")
 
 
 class Contact(BaseModel):
@@ -165,11 +176,20 @@ def open_workspace(path: Path | str | None = None) -> Workspace:
 
 
 def read_config(path: Path) -> Config:
+    """The settings; every problem in them at once, each with its line, in plain words."""
+    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise SettingsError(path, [yaml_problem(path, exc)]) from exc
+    except ValueError as exc:  # a date YAML cannot build, such as 2024-13-09
+        raise SettingsError(path, [value_problem(path, text, exc)]) from exc
+    if not isinstance(data, dict):
+        raise SettingsError(path, [FileProblem(path, 1, "", "the file must hold settings (contact:, sender:, rounds:)")])
+    try:
         return Config.model_validate(data)
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise WorkspaceError(f"{path} cannot be read: {exc}") from exc
+    except ValidationError as exc:
+        raise SettingsError(path, pydantic_problems(path, text, data, exc.errors())) from exc
 
 
 def init_workspace(path: Path | str) -> Workspace:

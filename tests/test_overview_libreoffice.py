@@ -23,6 +23,18 @@ def _same(a, b) -> bool:
     return str(a).casefold() == str(b).casefold()  # Excel's "=" ignores case
 
 
+def _trimmed(a, b) -> bool:
+    """The way harvest (and the overview, with TRIM) reads a category: spaces and case ignored."""
+    return _same(" ".join(str(a).split()), b)
+
+
+MARKS = {"x", "1", "ja", "yes", "sand", "true", "✓", "✔"}  # read as the X of a multi category
+
+
+def _mark(value) -> bool:
+    return str(value).strip().casefold() in MARKS
+
+
 def _value(row, key):
     value = row.get(key)
     return "" if value is None else value
@@ -56,12 +68,15 @@ def independent_counts(survey: Survey, rows: list[dict]) -> dict[str, float]:
             continue
         if q.type == "single":
             for label in q.labels:
-                expected[f"count:{q.id}:{label}"] = sum(_same(_value(r, q.id), label) for r in rows)
+                expected[f"count:{q.id}:{label}"] = sum(_trimmed(_value(r, q.id), label) for r in rows)
             expected[f"answered:{q.id}"] = sum(expected[f"count:{q.id}:{label}"] for label in q.labels)
         if q.type == "multi":
             for n, label in enumerate(q.labels, start=1):
-                expected[f"count:{q.id}:{label}"] = sum(_same(_value(r, layout.multi_key(q.id, n)), "X") for r in rows)
-            expected[f"answered:{q.id}"] = sum(_answered(q, r) for r in rows)
+                expected[f"count:{q.id}:{label}"] = sum(_mark(_value(r, layout.multi_key(q.id, n))) for r in rows)
+            keys = [layout.multi_key(q.id, n) for n in range(1, len(q.labels) + 1)]
+            bad = [r for r in rows if any(_value(r, k) != "" and not _mark(_value(r, k)) for k in keys)]
+            expected[f"answered:{q.id}"] = sum(_answered(q, r) for r in rows) - len(bad)
+            expected[f"invalid:{q.id}"] = len(bad)
         if q.is_choice:
             expected[f"blank:{q.id}"] = sum(not _answered(q, r) for r in used_rows)
     for r in used_rows:
@@ -73,9 +88,11 @@ def independent_counts(survey: Survey, rows: list[dict]) -> dict[str, float]:
             q, value = col.question, _value(r, col.key)
             if value == "":
                 continue
-            if q.type == "single" and not any(_same(value, label) for label in q.labels):
+            if q.personal:
+                continue  # only for the municipality's own overview: never an error
+            if q.type == "single" and not any(_trimmed(value, label) for label in q.labels):
                 invalid += 1
-            if q.type == "multi" and not _same(value, "X"):
+            if q.type == "multi" and not _mark(value):
                 invalid += 1
             if q.is_number and (not isinstance(value, (int, float)) or (q.min is not None and value < q.min) or (q.max is not None and value > q.max)):
                 invalid += 1
@@ -103,7 +120,9 @@ def planted_rows(survey: Survey) -> list[dict]:
     rows[5]["q01_koen"] = "kvinde "  # pasted past the dropdown: case and a trailing space
     rows[7]["q03_udgift"], rows[7]["q03_beloeb"] = "2,0-2,5 mio. kr.", 7_500_000  # amount outside its band
     rows[9]["q05_ejerskab"], rows[9]["q09_ikke_egen_kommune"] = "Egen kommune", "Ved ikke"  # should be skipped
-    rows[11]["q06_sekundaer_paragraf#1"] = "ja"  # not the X mark
+    rows[11]["q06_sekundaer_paragraf#1"] = "ja"  # not the X mark, but read as it
+    rows[13]["q01_koen"] = "Kvinderne"  # no category
+    rows[14]["q06_sekundaer_paragraf#2"] = "nej"  # no mark
     rows[12] = {"navn": "Kun navn"}  # personal field only: not a case
     return rows
 

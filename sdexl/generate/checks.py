@@ -89,12 +89,19 @@ def missing(ctx: RowContext, q: Question) -> str | None:
 
 
 def invalid_cell(ctx: RowContext, q: Question, key: str) -> str | None:
-    """The value in one cell is not a category, not a number, or out of range."""
+    """The value in one cell cannot be used on harvest: not a category, not a number, out of range.
+
+    What harvest reads with only a warning is not invalid here either (see
+    ``tolerated_mark`` and ``number_text``): "kvinde " is Kvinde, "x" is the mark, a
+    number typed as text is the number, and a personal field is never checked.
+    """
+    if q.personal:
+        return None
     ref = ctx.ref(key)
     if q.type == "single":
-        return f"AND({is_filled(ref)},ISNA(MATCH({ref},{ctx.lists[q.id].name},0)))"
+        return f"AND({is_filled(ref)},ISNA(MATCH(TRIM({ref}),{ctx.lists[q.id].name},0)))"
     if q.type == "multi":
-        return f"AND({is_filled(ref)},UPPER({ref})<>{_q(layout.MULTI_MARK)})"
+        return f"AND({is_filled(ref)},NOT({tolerated_mark(ref)}))"
     if q.type in ("integer", "amount", "date"):
         bad = []
         if q.min is not None:
@@ -105,8 +112,26 @@ def invalid_cell(ctx: RowContext, q: Question, key: str) -> str | None:
             bad.append(f"{ref}<>INT({ref})")
         range_check = f"OR({','.join(bad)})" if bad else "FALSE"
         # IF, not OR: INT() of text is an error that would poison the whole sum.
-        return f"AND({is_filled(ref)},IF(ISNUMBER({ref}),{range_check},TRUE))"
+        return f"AND({is_filled(ref)},IF(ISNUMBER({ref}),{range_check},NOT({number_text(ref)})))"
     return None
+
+
+# Marks harvest reads as the X of a multi category (sdexl.harvest.values.MULTI_YES), upper case.
+TOLERATED_MARKS = ("X", "1", "JA", "YES", "SAND", "TRUE", "✓", "✔")
+
+
+def tolerated_mark(ref: str) -> str:
+    """1 (true) where harvest reads the cell as a mark; works element-wise on a range too."""
+    return "((" + "+".join(f"(UPPER(TRIM({ref}))={_q(m)})" for m in TOLERATED_MARKS) + ")>0)"
+
+
+def number_text(ref: str) -> str:
+    """True where the cell holds text that reads as a number (harvest: 'number-as-text', a warning).
+
+    Harvest also reads "2.500.000 kr."; a formula cannot without locale trouble, so
+    such text stays invalid here (the workbook then errs on the side of asking).
+    """
+    return f"ISNUMBER(VALUE(TRIM({ref})))"
 
 
 def irrelevant(ctx: RowContext, q: Question) -> str | None:
@@ -171,14 +196,26 @@ def _grouped_refs(ctx: RowContext, columns: list[layout.Column]) -> list[str]:
     return refs
 
 
-HELPERS = ("used", "missing")
+def row_duplicate_ref(ref: str, column: str) -> str:
+    """1 when the row's case number is also on another row (harvest: 'duplicate-case-ref', an error).
+
+    TRIM and "=" (which ignores case) compare as harvest does; SUMPRODUCT, not
+    COUNTIF, whose wildcards would make "S*1" match "S-01".
+    """
+    return f"=IF(LEN({ref})=0,0,IF(SUMPRODUCT((TRIM({column})=TRIM({ref}))*1)>1,1,0))"
+
+
+HELPERS = ("used", "missing", "dup")
 
 
 def kontrol_text(row: int, helper_cols: dict[str, int]) -> str:
     """The visible per-row note, in Danish."""
     used = layout.cell_ref(row, helper_cols["used"])
     missing_ref = layout.cell_ref(row, helper_cols["missing"])
-    return f'=IF({used}=0,"",IF({missing_ref}>0,{missing_ref}&" svar mangler","Alle krævede svar er givet"))'
+    dup = layout.cell_ref(row, helper_cols["dup"])
+    same = '"Sagsnummeret står også i en anden række. "'
+    return (f'=IF({used}=0,"",IF({dup}=1,{same},"")&'
+            f'IF({missing_ref}>0,{missing_ref}&" svar mangler","Alle krævede svar er givet"))')
 
 
 # --- sheet totals for the overview: one SUMPRODUCT per question -----------------
@@ -192,19 +229,40 @@ def _set_hits(rng: str, labels: list[str]) -> str:
 
 
 def invalid_total(rng: str, q: Question, lists: dict[str, ListRef]) -> str | None:
-    """Cells in the column range that hold something other than a valid answer."""
+    """Cells in the column range that harvest cannot use (see ``invalid_cell``)."""
+    if q.personal:
+        return None
     filled = f"(LEN({rng})>0)"
     if q.type == "single":
-        return f"SUMPRODUCT({filled}*ISNA(MATCH({rng},{lists[q.id].name},0)))"
+        return f"SUMPRODUCT({filled}*ISNA(MATCH(TRIM({rng}),{lists[q.id].name},0)))"
     if q.type == "multi":
-        return f'SUMPRODUCT({filled}*(UPPER({rng})<>{_q(layout.MULTI_MARK)}))'
+        return f"SUMPRODUCT({filled}*(1-{tolerated_mark(rng)}))"
     if q.type in ("integer", "amount", "date"):
         out = [f"({q.min:g}>{rng})"] if q.min is not None else []
         out += [f"({rng}>{q.max:g})"] if q.max is not None else []
-        not_number = f"SUMPRODUCT({filled}*(1-ISNUMBER({rng})))"
+        not_number = f"SUMPRODUCT({filled}*(1-ISNUMBER({rng}))*(1-{number_text(rng)}))"
         if not out:
             return not_number
         return f"{not_number}+SUMPRODUCT(ISNUMBER({rng})*(({'+'.join(out)})>0))"
+    return None
+
+
+def normalised_total(rng: str, q: Question, lists: dict[str, ListRef]) -> str | None:
+    """Cells harvest reads only after forgiving them: a warning, not an error.
+
+    A category spelled otherwise (case, spaces), a mark other than X, a number
+    typed as text, and anything in a personal field that is not a date.
+    """
+    filled = f"(LEN({rng})>0)"
+    if q.personal:
+        return f"SUMPRODUCT({filled}*(1-ISNUMBER({rng})))" if q.type == "date" else None
+    if q.type == "single":
+        exact = "+".join(f"EXACT({rng},{_q(label)})" for label in q.labels)
+        return f"SUMPRODUCT({filled}*ISNUMBER(MATCH(TRIM({rng}),{lists[q.id].name},0))*(1-(({exact})>0)))"
+    if q.type == "multi":
+        return f"SUMPRODUCT({tolerated_mark(rng)}*(1-EXACT({rng},{_q(layout.MULTI_MARK)})))"
+    if q.type in ("integer", "amount", "date"):
+        return f"SUMPRODUCT({filled}*(1-ISNUMBER({rng}))*{number_text(rng)})"
     return None
 
 

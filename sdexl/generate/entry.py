@@ -94,11 +94,18 @@ def _write_title(ws: Worksheet, survey: Survey, kommune: Municipality, styles: S
 
 def _write_zero_cases(wb: Workbook, ws: Worksheet, survey: Survey, styles: Styles, zero_cases: bool) -> None:
     row, col = layout.ZERO_CASES_ROW, layout.ZERO_CASES_INPUT_COL
-    ws.write_string(row, layout.ZERO_CASES_LABEL_COL, f"{layout.ZERO_CASES_LABEL} pr. {survey.reference_text}:", styles.bold)
-    if zero_cases:
-        ws.write_string(row, col, layout.ZERO_CASES_YES, styles.input)
+    # The label fills the cells up to the answer cell, right-aligned and wrapped, so
+    # it never runs into the answer; the answer cell has Excel's "Input" look.
+    label = f"{layout.ZERO_CASES_LABEL} pr. {survey.reference_text}:"
+    if col - 1 > layout.ZERO_CASES_LABEL_COL:
+        ws.merge_range(row, layout.ZERO_CASES_LABEL_COL, row, col - 1, label, styles.label_right)
     else:
-        ws.write_blank(row, col, None, styles.input)
+        ws.write_string(row, layout.ZERO_CASES_LABEL_COL, label, styles.label_right)
+    ws.set_row(row, 32)
+    if zero_cases:
+        ws.write_string(row, col, layout.ZERO_CASES_YES, styles.input_marked)
+    else:
+        ws.write_blank(row, col, None, styles.input_marked)
     ws.write_string(row, col + 1, "Vælg Ja, hvis kommunen ingen borgere har, der opfylder definitionen. Lad ellers feltet stå tomt.", styles.check)
     ws.data_validation(row, col, row, col, {
         "validate": "list", "source": f"={YES_LIST}",
@@ -194,6 +201,9 @@ def validation_options(q: Question, lists: dict[str, ListRef]) -> dict[str, Any]
 
 
 def _write_row_numbers_and_checks(ws, survey, columns, lists, helper_cols, kontrol_col, first, last, styles) -> None:
+    ref_key = survey.case_ref.id
+    letter = layout.col_letter(columns[ref_key].index)
+    ref_column = f"${letter}${first + 1}:${letter}${last + 1}"
     for row in range(first, last + 1):
         ws.write_number(row, layout.ROW_NUMBER_COL, row - first + 1, styles.locked_number)
         ctx = checks.RowContext(survey, columns, lists, row, helper_cols["used"])
@@ -201,6 +211,7 @@ def _write_row_numbers_and_checks(ws, survey, columns, lists, helper_cols, kontr
         # instead of showing a stale 0 (see EXCEL-FACTS.md).
         ws.write_formula(row, helper_cols["used"], checks.row_used(ctx), styles.locked_number, "")
         ws.write_formula(row, helper_cols["missing"], checks.row_missing(ctx), styles.locked_number, "")
+        ws.write_formula(row, helper_cols["dup"], checks.row_duplicate_ref(ctx.ref(ref_key), ref_column), styles.locked_number, "")
         ws.write_formula(row, kontrol_col, checks.kontrol_text(row, helper_cols), styles.check, "")
 
 
@@ -217,6 +228,8 @@ def _conditional_formats(ws, survey, columns, lists, helper_cols, first, last, s
         for rule in survey.rules:
             if rule.kind == "band_matches_amount" and q.id in (rule.band, rule.amount):
                 rules.append((checks.rule_broken(ctx, rule), styles.invalid))
+        if q.role == "case_ref":
+            rules.append((f"${layout.col_letter(helper_cols['dup'])}{first + 1}=1", styles.invalid))
         for expression, fmt in rules:
             if expression:
                 ws.conditional_format(first, col.index, last, col.index, {"type": "formula", "criteria": "=" + expression, "format": fmt})
@@ -251,5 +264,5 @@ def _print_setup(ws: Worksheet, kontrol_col: int) -> None:
     ws.set_print_scale(70)
     ws.repeat_rows(layout.NUMBER_ROW, layout.LABEL_ROW)
     ws.repeat_columns(layout.ROW_NUMBER_COL, layout.FIRST_QUESTION_COL)
-    ws.set_header("&L&\"Calibri,Bold\"&A&R&D")
-    ws.set_footer("&CSide &P af &N")
+    ws.set_header("&L&\"Calibri,Bold\"&A")
+    ws.set_footer("&L&D&CSide &P af &N")

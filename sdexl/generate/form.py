@@ -12,6 +12,7 @@ from typing import Any
 from xlsxwriter.workbook import Workbook
 
 from sdexl import layout, workbook_text
+from sdexl.generate import checks
 from sdexl.generate.entry import PROTECT_OPTIONS, SHEET_PASSWORD, validation_options, write_value
 from sdexl.generate.lists import ListRef
 from sdexl.generate.styles import Styles
@@ -41,6 +42,7 @@ def write_form(
     ws = wb.add_worksheet(survey.entry_sheet)
     caption = layout.kommune_caption(kommune.name, kommune.code)
     ws.write_string(0, 0, f"{survey.title} – {caption}", styles.title)
+    ws.set_row(0, 24)  # the 16 pt title, clear of the line below
     ws.write_string(1, 0, f"Opgøres pr. {survey.reference_text}. Felter med * skal udfyldes.", styles.text)
     headers = {layout.FORM_NUMBER_COL: "Nr.", layout.FORM_LABEL_COL: "Spørgsmål", layout.FORM_ANSWER_COL: layout.FORM_ANSWER_HEADER,
                layout.FORM_HELP_COL: "Hjælp", layout.FORM_ID_COL: layout.FORM_ID_HEADER}
@@ -55,7 +57,11 @@ def write_form(
     for q in survey.questions:
         if q.section and q.section != section:
             section = q.section
-            ws.write_string(row, layout.FORM_LABEL_COL, section, styles.section)
+            if len(section) > 60:  # wider than the question column: wrapped, on a row high enough for two lines
+                ws.write_string(row, layout.FORM_LABEL_COL, section, styles.section_wrap)
+                ws.set_row(row, 30)
+            else:
+                ws.write_string(row, layout.FORM_LABEL_COL, section, styles.section)
             row += 1
         _write_question(wb, ws, survey, q, row, styles, lists)
         if prefill and prefill.get(q.id) not in (None, ""):
@@ -69,6 +75,9 @@ def write_form(
     ws.set_portrait()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
+    ws.repeat_rows(layout.FORM_HEADER_ROW, layout.FORM_HEADER_ROW)
+    ws.set_header("&L&\"Calibri,Bold\"&A")
+    ws.set_footer("&L&D&CSide &P af &N")
     return info
 
 
@@ -93,14 +102,29 @@ def missing_expr(q: Question, info: FormInfo) -> str | None:
 
 
 def invalid_expr(q: Question, info: FormInfo) -> str | None:
+    """True when harvest cannot use the answer; a number typed as text is read (a warning), so it is checked as a number."""
     if not q.is_number:
         return None
     ref = info.ref(q.id)
-    bad = [f"{ref}<{q.min:g}"] if q.min is not None else []
-    bad += [f"{ref}>{q.max:g}"] if q.max is not None else []
+    value = f"VALUE(TRIM({ref}))"
+    return (f"AND(LEN({ref})>0,IF(ISNUMBER({ref}),{_out_of_range(q, ref)},"
+            f"IF({checks.number_text(ref)},{_out_of_range(q, value)},TRUE)))")
+
+
+def _out_of_range(q: Question, value: str) -> str:
+    bad = [f"{value}<{q.min:g}"] if q.min is not None else []
+    bad += [f"{value}>{q.max:g}"] if q.max is not None else []
     if q.type == "integer":
-        bad.append(f"{ref}<>INT({ref})")
-    return f"AND(LEN({ref})>0,IF(ISNUMBER({ref}),OR({','.join(bad) or 'FALSE'}),TRUE))"
+        bad.append(f"{value}<>INT({value})")
+    return f"OR({','.join(bad) or 'FALSE'})"
+
+
+def number_text_expr(q: Question, info: FormInfo) -> str | None:
+    """True when a number answer is typed as text that reads as a number (harvest: 'number-as-text')."""
+    if not q.is_number:
+        return None
+    ref = info.ref(q.id)
+    return f"AND(LEN({ref})>0,NOT(ISNUMBER({ref})),{checks.number_text(ref)})"
 
 
 def rule_expr(rule: Rule, info: FormInfo) -> str | None:

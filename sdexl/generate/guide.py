@@ -25,6 +25,7 @@ def write_guide(wb: Workbook, survey: Survey, kommune: Municipality, config: Con
     ws.set_column(1, 1, 100)
     ws.hide_gridlines(2)
     ws.write_string(layout.GUIDE_TITLE_CELL, survey.title, styles.title)
+    ws.set_row(0, 24)
     deadline = config.round(survey.id).deadline
     facts = [
         ("Kommune:", layout.kommune_caption(kommune.name, kommune.code)),
@@ -48,8 +49,13 @@ def write_guide(wb: Workbook, survey: Survey, kommune: Municipality, config: Con
         row += 1
     ws.protect("", {"format_columns": True})
     ws.activate()
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    # One portrait A4 page: the guide is read as a whole, never as pages of a table.
+    ws.set_portrait()
+    ws.set_paper(9)
+    ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.6)
+    ws.fit_to_pages(1, 1)
+    ws.set_header("&L&\"Calibri,Bold\"&A")
+    ws.set_footer("&L&D&CSide &P af &N")
 
 
 def _sections(survey: Survey, config: Config) -> list[tuple[str, list[str]]]:
@@ -75,16 +81,7 @@ def _sections(survey: Survey, config: Config) -> list[tuple[str, list[str]]]:
         ("Sådan udfylder I skemaet", how),
         ("Ingen sager?", zero),
         ("Overblik", ["Fanen Overblik tæller jeres svar op og viser grafer, mens I udfylder. Den viser også, hvor der mangler svar, eller hvor et svar ikke passer."]),
-        (
-            "Databeskyttelse",
-            [
-                "Skriv aldrig CPR-numre i skemaet. Navn og fødselsdato er kun til kommunens eget overblik: de bliver fjernet, "
-                "når vi modtager skemaet, og indgår aldrig i analysen.",
-                f"Resultaterne offentliggøres kun samlet. Grupper med færre end {config.small_cell_threshold} borgere vises ikke, "
-                "så enkeltpersoner ikke kan genkendes.",
-                "Send skemaet som vedhæftet fil via sikker mail, som aftalt i dataoverførselsaftalen.",
-            ],
-        ),
+        ("Databeskyttelse", _privacy(survey, config)),
         (
             "Om filen",
             [
@@ -94,3 +91,27 @@ def _sections(survey: Survey, config: Config) -> list[tuple[str, list[str]]]:
         ),
         ("Kontakt", contact_lines),
     ]
+
+
+def _privacy(survey: Survey, config: Config) -> list[str]:
+    """What the municipality must know about personal data, for this survey only.
+
+    Name and birth date fields and the data transfer agreement belong to the case
+    screening; an aggregate form holds counts, so it mentions neither.
+    """
+    published = (f"Resultaterne offentliggøres kun samlet. Grupper med færre end {config.small_cell_threshold} borgere "
+                 "vises ikke, så enkeltpersoner ikke kan genkendes.")
+    personal = [q.label.lower() for q in survey.questions if q.personal]
+    if survey.kind != "cases":
+        return [
+            "Skemaet indeholder kun antal. Skriv ikke navne, CPR-numre eller andet, der kan pege på en bestemt borger, "
+            "i tekstfelterne.",
+            published,
+            "Send skemaet retur som vedhæftet fil.",
+        ]
+    lines = ["Skriv aldrig CPR-numre i skemaet."]
+    if personal:
+        fields = " og ".join(personal).capitalize()
+        lines[0] += (f" {fields} er kun til kommunens eget overblik: de bliver fjernet, når vi modtager skemaet, "
+                     "og indgår aldrig i analysen.")
+    return [*lines, published, "Send skemaet som vedhæftet fil via sikker mail, som aftalt i dataoverførselsaftalen."]

@@ -58,7 +58,7 @@ def generate_all(ws: Workspace, survey_id: str, kommuner: list[str] | None = Non
     out_dir = ws.outgoing_dir(survey_id)
     jobs = [(out_dir / f"{k.file_stem}.xlsx", survey, k, new_metadata(survey_id, version, k), ws.config) for k in chosen]
     result = GenerateResult(survey_id)
-    with ledger.opened(ws.ledger_path) as conn, progress_bar(len(jobs), f"Genererer {survey_id}", enabled=progress) as advance:
+    with ledger.opened(ws.ledger_path) as conn, progress_bar(len(jobs), f"Generating {survey_id}", enabled=progress) as advance:
         for path, meta in _run_jobs(jobs, workers):
             ledger.record_issued(conn, ledger.Issued(
                 token=meta.token, survey_id=survey_id, survey_version=version, kommunekode=meta.kommunekode,

@@ -32,15 +32,19 @@ class Styles:
     input_date: Format
     input_amount: Format
     input_int: Format
+    input_marked: Format  # a single answer cell that must stand out: Excel's own "Input" cell style
+    label_right: Format  # a label that ends where its input cell begins
     check: Format
     percent: Format
     count: Format
+    amount: Format  # kr., thousands separated
     total: Format
     missing: Format
     invalid: Format
     irrelevant: Format
     feedback: Format
     section: Format
+    section_wrap: Format  # a long section heading on the aggregate form
     meta: Format
 
 
@@ -67,14 +71,18 @@ def make_styles(wb: Workbook) -> Styles:
         input_date=fmt(num_format="dd-mm-yyyy", **unlocked),
         input_amount=fmt(num_format="#,##0", **unlocked),
         input_int=fmt(num_format="0", **unlocked),
+        input_marked=fmt(locked=False, bg_color="#FFCC99", border=1, border_color="#7F7F7F", bold=True, align="center", valign="vcenter"),
+        label_right=fmt(bold=True, text_wrap=True, align="right", valign="vcenter"),
         check=fmt(font_color="#7F7F7F", italic=True),
-        percent=fmt(num_format="0%"),
+        percent=fmt(num_format="0.0 %"),
         count=fmt(num_format="0"),
+        amount=fmt(num_format="#,##0"),
         total=fmt(bold=True, top=1, num_format="0"),
         missing=wb.add_format({"bg_color": MISSING}),
         invalid=wb.add_format({"bg_color": INVALID}),
         irrelevant=wb.add_format({"bg_color": IRRELEVANT, "font_strikeout": True}),
         feedback=fmt(bg_color=FEEDBACK, **{k: v for k, v in unlocked.items() if k != "bg_color"}),
         section=fmt(bold=True, font_color=BLUE, bottom=1),
+        section_wrap=fmt(bold=True, font_color=BLUE, bottom=1, text_wrap=True),
         meta=fmt(font_size=9),
     )

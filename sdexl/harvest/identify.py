@@ -100,6 +100,9 @@ def _from_metadata(meta: dict[str, str], issued: dict[str, Issued]) -> Result | 
     result = Result(ident)
     if known is None:
         result.findings.append(Finding("unknown-token", _kommune_fields(code)))
+    elif _replaced(known, issued) and known.kommunekode == code:
+        # `sdexl generate --force` issued a newer workbook: the old one is still this municipality's.
+        result.findings.append(Finding("replaced-token", _kommune_fields(code)))
     elif known.kommunekode != code or (survey_id and known.survey_id != survey_id):
         fields = _kommune_fields(code)
         fields.update(issued_kommune=by_code()[known.kommunekode].name, issued_kode=known.kommunekode)
@@ -166,6 +169,12 @@ def _fold(text: str) -> str:
     text = text.casefold().replace("æ", "ae").replace("ø", "o").replace("å", "a")
     text = text.replace("aa", "a").replace("oe", "o")
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
+def _replaced(known: Issued, issued: dict[str, Issued]) -> bool:
+    """A later workbook of the same survey was issued to the same municipality."""
+    return any(i.survey_id == known.survey_id and i.kommunekode == known.kommunekode and i.generated_at > known.generated_at
+               for i in issued.values())
 
 
 def _kommune_fields(code: str) -> dict[str, str]:

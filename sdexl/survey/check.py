@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sdexl import workbook_text
-from sdexl.survey.load import DefinitionError, load_survey
+from sdexl.survey.load import DefinitionError, _load, located
 from sdexl.survey.model import Survey
+from sdexl.survey.problems import FileProblem
 
 SHEET_NAME_MAX = 31
 VALIDATION_TITLE_MAX = 32
@@ -25,31 +26,31 @@ FORBIDDEN_SHEET_CHARS = set("[]:*?/\\")
 
 @dataclass(frozen=True)
 class Problem:
-    location: str
+    """A problem found in a loaded survey; ``loc`` is its place in the data ("questions", 3)."""
+
+    loc: tuple
     message: str
     severity: str = "error"  # or "warning"
 
-    def __str__(self) -> str:
-        return f"{self.severity}: {self.location}: {self.message}"
 
-
-def check_file(path: Path) -> list[Problem]:
+def check_file(path: Path) -> list[FileProblem]:
+    """Every problem of the file, each with its file, line and place, in one list (empty: the file is fine)."""
     try:
-        survey = load_survey(path)
+        survey, raw, locate = _load(path)
     except DefinitionError as exc:
-        return [Problem(loc, msg) for loc, msg in exc.problems]
-    return check_survey(survey)
+        return exc.problems
+    return [located(path, raw, locate, p.loc, p.message, p.severity) for p in check_survey(survey)]
 
 
 def check_survey(survey: Survey) -> list[Problem]:
     problems: list[Problem] = []
     problems += _sheet_names(survey)
     for index, q in enumerate(survey.questions):
-        where = f"questions[{index}] ({q.id})"
+        where = ("questions", index)
         problems += _validation_texts(where, q)
         problems += _categories(where, q)
         if q.min is not None and q.max is not None and q.min > q.max:
-            problems.append(Problem(where, f"min {q.min} is greater than max {q.max}"))
+            problems.append(Problem((*where, "min"), f"min {q.min:g} is greater than max {q.max:g}"))
     return problems
 
 
@@ -57,9 +58,9 @@ def _sheet_names(survey: Survey) -> list[Problem]:
     problems = []
     for name in workbook_text.sheet_names(survey):
         if len(name) > SHEET_NAME_MAX:
-            problems.append(Problem("entry_sheet", f"sheet name '{name}' is {len(name)} characters; Excel allows {SHEET_NAME_MAX}"))
+            problems.append(Problem(("entry_sheet",), f"sheet name '{name}' is {len(name)} characters; Excel allows {SHEET_NAME_MAX}"))
         if FORBIDDEN_SHEET_CHARS & set(name):
-            problems.append(Problem("entry_sheet", f"sheet name '{name}' contains one of {''.join(sorted(FORBIDDEN_SHEET_CHARS))}"))
+            problems.append(Problem(("entry_sheet",), f"sheet name '{name}' contains one of {''.join(sorted(FORBIDDEN_SHEET_CHARS))}"))
     return problems
 
 

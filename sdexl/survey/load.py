@@ -13,82 +13,111 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
-from sdexl.survey.model import Survey
+from sdexl.survey.model import Survey, reference_problems
+from sdexl.survey.problems import FileProblem, line_of, pydantic_problems, value_problem, where, yaml_problem
 
 
 class DefinitionError(Exception):
-    """A survey definition cannot be used; ``problems`` lists (location, message)."""
+    """A survey definition cannot be used; ``problems`` lists every problem, each with its file and line."""
 
-    def __init__(self, path: Path, problems: list[tuple[str, str]]):
+    def __init__(self, path: Path, problems: list[FileProblem]):
         self.path = path
         self.problems = problems
-        lines = "; ".join(f"{loc}: {msg}" for loc, msg in problems)
-        super().__init__(f"{path}: {lines}")
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"The survey definition {path} cannot be used:\n{lines}")
 
 
-def read_raw(path: Path) -> dict:
+Locate = Callable[[tuple], tuple[Path, str, tuple]]
+
+
+def read_raw(path: Path, text: str | None = None) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8") if text is None else text
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise DefinitionError(path, [("yaml", str(exc))]) from exc
+        raise DefinitionError(path, [yaml_problem(path, exc)]) from exc
+    except ValueError as exc:  # a scalar YAML cannot build, such as the date 2022-13-01
+        raise DefinitionError(path, [value_problem(path, text or "", exc)]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError(path, [FileProblem(path, None, "", f"the file cannot be read: {exc}")]) from exc
     if not isinstance(data, dict):
-        raise DefinitionError(path, [("(top)", "the file must hold a mapping")])
+        raise DefinitionError(path, [FileProblem(path, 1, "", "the file must hold the fields of a survey (id: ..., title: ..., questions: ...)")])
     return data
 
 
-def resolve_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict:
+def resolve_raw(path: Path) -> dict:
     """The definition as plain data, with ``extends`` merged in."""
-    if path in _seen:
-        raise DefinitionError(path, [("extends", "definitions extend each other in a cycle")])
-    data = read_raw(path)
+    return _resolve(path, ())[0]
+
+
+def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict, Locate]:
+    """The merged data, and where each place of it is written (file, its text, the path in that file)."""
+    if path in seen:
+        raise DefinitionError(path, [FileProblem(path, None, "'extends'", "definitions extend each other in a cycle")])
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    data = read_raw(path, text)
     # "x-..." keys hold YAML anchors shared inside one file; they are not part of the format.
     data = {k: v for k, v in data.items() if not str(k).startswith("x-")}
     parent_id = data.pop("extends", None)
+    own = set(data)
     if parent_id is None:
-        return data
+        return data, lambda loc: (path, text, loc)
     parent_path = path.with_name(f"{parent_id}.yaml")
     if not parent_path.exists():
-        raise DefinitionError(path, [("extends", f"no definition {parent_path.name} beside this file")])
-    merged = resolve_raw(parent_path, _seen + (path,))
-    merged["questions"] = merged.get("questions", []) + data.pop("add_questions", [])
-    merged["rules"] = merged.get("rules", []) + data.pop("add_rules", [])
-    merged["notes"] = merged.get("notes", []) + data.pop("add_notes", [])
+        raise DefinitionError(path, [FileProblem(path, line_of(text, ("extends",)), "'extends'",
+                                                 f"there is no definition {parent_path.name} beside this file")])
+    merged, parent_locate = _resolve(parent_path, seen + (path,))
+    inherited = {key: len(merged.get(key) or []) for key in ("questions", "rules", "notes")}
+    for key in inherited:
+        merged[key] = (merged.get(key) or []) + (data.pop(f"add_{key}", None) or [])
     merged.update(data)
-    return merged
+
+    def locate(loc: tuple) -> tuple[Path, str, tuple]:
+        if len(loc) > 1 and loc[0] in inherited and isinstance(loc[1], int):
+            if loc[1] < inherited[loc[0]]:
+                return parent_locate(loc)
+            return path, text, (f"add_{loc[0]}", loc[1] - inherited[loc[0]], *loc[2:])
+        if loc and loc[0] in own:
+            return path, text, loc
+        return parent_locate(loc)
+
+    return merged, locate
 
 
 def load_survey(path: Path) -> Survey:
-    raw = resolve_raw(path)
+    return _load(path)[0]
+
+
+def _load(path: Path) -> tuple[Survey, dict, Locate]:
+    raw, locate = _resolve(path, ())
+    questions, rules = raw.get("questions"), raw.get("rules")
+    cross = reference_problems(questions if isinstance(questions, list) else [], rules if isinstance(rules, list) else [],
+                               raw.get("kind"))
     try:
-        return Survey.model_validate(raw)
+        survey = Survey.model_validate(raw)
     except ValidationError as exc:
-        problems = [(_location(err["loc"], raw), err["msg"]) for err in exc.errors()]
-        raise DefinitionError(path, problems) from exc
+        # The survey-wide check repeats ``cross`` as one sentence: each is listed at its own place instead.
+        errors = [e for e in exc.errors() if tuple(e["loc"]) or not cross]
+        problems = pydantic_problems(path, "", raw, errors, locate)
+        problems += [located(path, raw, locate, loc, message) for loc, message in cross]
+        raise DefinitionError(path, sorted(problems, key=_order)) from exc
+    return survey, raw, locate
 
 
-def _location(loc: tuple, raw: dict) -> str:
-    """'questions[3] (q03_udgift).choices' rather than a bare tuple."""
-    parts: list[str] = []
-    node = raw
-    for key in loc:
-        if isinstance(key, int):
-            label = f"[{key}]"
-            if isinstance(node, list) and key < len(node) and isinstance(node[key], dict):
-                if "id" in node[key]:
-                    label += f" ({node[key]['id']})"
-            parts.append(label)
-        else:
-            parts.append(("." if parts else "") + str(key))
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            node = None
-    return "".join(parts) or "(top)"
+def located(path: Path, raw: dict, locate: Locate, loc: tuple, message: str, severity: str = "error") -> FileProblem:
+    """A problem at ``loc`` of the merged data, placed in the file and line where that is written."""
+    file, text, file_loc = locate(loc)
+    return FileProblem(file, line_of(text, file_loc), where(loc, raw), message, severity)
+
+
+def _order(problem: FileProblem) -> tuple:
+    return (str(problem.file), problem.line or 0)
 
 
 def version_hash(survey: Survey) -> str:

@@ -180,39 +180,14 @@ class Survey(_Strict):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Survey:
-        ids = [q.id for q in self.questions]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"duplicate question ids: {', '.join(dupes)}")
-        by_id = {q.id: q for q in self.questions}
-        for q in self.questions:
-            if q.relevant:
-                self._check_condition(q, by_id)
-            if q.other_of:
-                target = by_id.get(q.other_of)
-                if target is None or not target.is_choice:
-                    raise ValueError(f"{q.id}: other_of {q.other_of} is not a choice question")
-                if q.other_choice not in target.labels:
-                    raise ValueError(f"{q.id}: '{q.other_choice}' is not a category of {target.id}")
-        for rule in self.rules:
-            unknown = [i for i in rule.question_ids if i not in by_id]
-            if unknown:
-                raise ValueError(f"rule {rule.id} names unknown questions: {', '.join(unknown)}")
-        if self.kind == "cases" and sum(q.role == "case_ref" for q in self.questions) != 1:
-            raise ValueError("a case survey needs exactly one question with role: case_ref")
+        problems = reference_problems(
+            [q.model_dump(by_alias=True, exclude_none=True) for q in self.questions],
+            [r.model_dump(exclude_none=True) for r in self.rules],
+            self.kind,
+        )
+        if problems:
+            raise ValueError("; ".join(message for _loc, message in problems))
         return self
-
-    @staticmethod
-    def _check_condition(q: Question, by_id: dict[str, Question]) -> None:
-        cond = q.relevant
-        target = by_id.get(cond.question)
-        if target is None:
-            raise ValueError(f"{q.id}: condition names unknown question {cond.question}")
-        if target.type != "single":
-            raise ValueError(f"{q.id}: conditions must refer to a single-choice question")
-        for label in (cond.in_ or []) + (cond.not_in or []):
-            if label not in target.labels:
-                raise ValueError(f"{q.id}: '{label}' is not a category of {target.id}")
 
     def question(self, qid: str) -> Question:
         for q in self.questions:
@@ -228,3 +203,54 @@ class Survey(_Strict):
     def analysis_questions(self) -> list[Question]:
         """Questions whose answers may leave the municipality's own copy."""
         return [q for q in self.questions if not q.personal]
+
+
+def _labels(question: dict) -> list[str]:
+    return [c if isinstance(c, str) else (c or {}).get("label") for c in question.get("choices") or []]
+
+
+def reference_problems(questions: list, rules: list, kind: str | None) -> list[tuple[tuple, str]]:
+    """Every reference between questions and rules that does not resolve, as (location, message).
+
+    Works on plain data (the YAML as read, or a model dumped), so ``template check``
+    can list all of them at once, each at its place in the file.
+    """
+    problems: list[tuple[tuple, str]] = []
+    items = [(i, q) for i, q in enumerate(questions) if isinstance(q, dict)]
+    by_id = {q.get("id"): q for _i, q in items}
+    seen: set = set()
+    for i, q in items:
+        qid = q.get("id")
+        if qid in seen:
+            problems.append((("questions", i, "id"), f"the id {qid} is used by another question too"))
+        seen.add(qid)
+        cond = q.get("relevant")
+        if isinstance(cond, dict):
+            target = by_id.get(cond.get("question"))
+            if target is None:
+                problems.append((("questions", i, "relevant", "question"), f"the condition names unknown question {cond.get('question')}"))
+            elif target.get("type") != "single":
+                problems.append((("questions", i, "relevant", "question"),
+                                 f"{cond.get('question')} is not a single-choice question; only those can control relevance"))
+            else:
+                for op in ("in", "not_in"):
+                    for label in cond.get(op) or []:
+                        if label not in _labels(target):
+                            problems.append((("questions", i, "relevant", op), f"'{label}' is not a category of {target.get('id')}"))
+        other = q.get("other_of")
+        if other is not None:
+            target = by_id.get(other)
+            if target is None or target.get("type") not in CHOICE_TYPES:
+                problems.append((("questions", i, "other_of"), f"{other} is not a choice question"))
+            elif q.get("other_choice") not in _labels(target):
+                problems.append((("questions", i, "other_choice"), f"'{q.get('other_choice')}' is not a category of {other}"))
+    for j, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            continue
+        named = list(rule.get("parts") or []) + [rule.get(k) for k in ("whole", "part", "band", "amount") if rule.get(k)]
+        unknown = [n for n in named if n not in by_id]
+        if unknown:
+            problems.append((("rules", j), f"names questions that do not exist: {', '.join(map(str, unknown))}"))
+    if kind == "cases" and sum(q.get("role") == "case_ref" for _i, q in items) != 1:
+        problems.append((("questions",), "a case survey needs exactly one question with role: case_ref (the case number)"))
+    return problems
