@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from sdexl.cli import pass_ctx, reference
+from sdexl.cli import main, pass_ctx, reference
 
 
 @reference.command("comparable")
@@ -59,3 +59,49 @@ def reference_comparable(ctx, file, k):
     click.echo(f"Computed {len(groups.peers)} groups of {k} on {used}; wrote {target}.")
     if groups.missing_variables:
         click.echo("Not used (not imported): " + ", ".join(groups.missing_variables) + ".")
+
+
+def _codes(values: tuple[str, ...]) -> list[str] | None:
+    from sdexl.reference import normalise_code
+
+    if not values:
+        return None
+    codes = []
+    for value in values:
+        code = normalise_code(value)
+        if code is None:
+            raise click.BadParameter(f"'{value}' is not a kommunekode", param_hint="-k")
+        codes.append(code)
+    return codes
+
+
+@main.command()
+@click.argument("survey")
+@click.option("-k", "--kommune", "kommuner", multiple=True, help="Only this kommunekode (repeatable).")
+@click.option("--no-pdf", is_flag=True, help="Write the xlsx reports only, without LibreOffice PDF copies.")
+@pass_ctx
+def report(ctx, survey, kommuner, no_pdf):
+    """Write one Danish report per participating municipality with accepted data.
+
+    output/SURVEY/rapporter/<kode>_<Kommune>.xlsx (and .pdf when LibreOffice
+    is installed): the municipality's key figures beside its KKR, its
+    comparable municipalities (see 'sdexl reference comparable') and the
+    country, with rank and quartile; each question's distribution as a table
+    and chart; the development since the previous round; its data quality and
+    the method. Figures for other municipalities are aggregated and small
+    numbers suppressed; the municipality's own figures are shown as they are.
+
+    \b
+    Examples:
+      sdexl report sde-2024
+      sdexl report sde-2022 -k 101 -k 147
+    """
+    from sdexl.report.run import build_reports
+
+    ws = ctx.workspace()
+    try:
+        run = build_reports(ws, survey, _codes(kommuner), pdf=not no_pdf)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in run.lines():
+        click.echo(line)
