@@ -110,7 +110,41 @@ class ReportFigures:
         return self.groups[key].label
 
 
-def report_figures(ctx: MasterInput, code: str, comparable: Groups) -> ReportFigures:
+class Shared:
+    """What every report of a survey shares, computed once: the groups' distributions and the opgørelser."""
+
+    def __init__(self, ctx: MasterInput):
+        self.ctx = ctx
+        self._distributions: dict[tuple, object] = {}
+        self._periods = None
+
+    def distribution(self, item: Item, members: list[str]):
+        key = (item.key, item.kind, tuple(members))
+        if key not in self._distributions:
+            self._distributions[key] = distribution(_records(self.ctx, members), item)
+        return self._distributions[key]
+
+    @property
+    def periods(self) -> list[Period]:
+        if self._periods is None:
+            self._periods = periods(self.ctx.snapshots)
+        return self._periods
+
+    def comparison(self):
+        """(before, after, Development) of the previous opgørelse and this survey's; None without one."""
+        if not hasattr(self, "_comparison"):
+            found = self.periods
+            current = next((i for i, p in enumerate(found) if self.ctx.survey.id in p.survey_ids), None)
+            if not current:  # None (nothing harvested) or 0 (no earlier opgørelse)
+                self._comparison = None
+            else:
+                before, after = found[current - 1], found[current]
+                self._comparison = (before, after, compare(before, after, self.ctx.population.values))
+        return self._comparison
+
+
+def report_figures(ctx: MasterInput, code: str, comparable: Groups, shared: Shared | None = None) -> ReportFigures:
+    shared = shared or Shared(ctx)
     municipality = by_code()[code]
     taking_part = set(ctx.participants)
     peers_all = comparable.of(code)
@@ -128,8 +162,8 @@ def report_figures(ctx: MasterInput, code: str, comparable: Groups) -> ReportFig
         peers_all,
         comparable.method(code),
         key_figures(ctx, code, groups),
-        [item_figures(ctx, item, groups) for item in report_items(ctx)],
-        development_figures(ctx, code, groups),
+        [item_figures(shared, item, groups) for item in report_items(ctx)],
+        development_figures(shared, code, groups),
         ctx.threshold,
         pooled_with(ctx),
     )
@@ -239,7 +273,8 @@ def _records(ctx: MasterInput, members: list[str]):
     return records[records[KOMMUNEKODE].isin(set(members))]
 
 
-def item_figures(ctx: MasterInput, item: Item, groups: dict[str, Group]) -> ItemFigures:
+def item_figures(shared: Shared, item: Item, groups: dict[str, Group]) -> ItemFigures:
+    ctx = shared.ctx
     shares: dict[str, list[object]] = {}
     raw: dict[str, list[float | None]] = {}
     bases: dict[str, int] = {}
@@ -247,7 +282,7 @@ def item_figures(ctx: MasterInput, item: Item, groups: dict[str, Group]) -> Item
     own_counts: list[int] = []
     categories: list[str] = []
     for key, g in groups.items():
-        dist = distribution(_records(ctx, g.members), item)
+        dist = shared.distribution(item, g.members)
         categories = dist.categories
         bases[key], respondents[key] = dist.base, dist.respondents
         raw[key] = [dist.pct(i) for i in range(len(dist.counts))]
@@ -304,15 +339,13 @@ def difference_sentences(figures: ItemFigures, groups: dict[str, Group]) -> list
 # -- development --------------------------------------------------------------
 
 
-def development_figures(ctx: MasterInput, code: str, groups: dict[str, Group]) -> DevelopmentFigures | None:
+def development_figures(shared: Shared, code: str, groups: dict[str, Group]) -> DevelopmentFigures | None:
     """The previous opgørelse against this survey's, for the municipality and each group."""
-    found = periods(ctx.snapshots)
-    current = next((i for i, p in enumerate(found) if ctx.survey.id in p.survey_ids), None)
-    if not current:  # None (nothing harvested) or 0 (no earlier opgørelse)
+    ctx = shared.ctx
+    if shared.comparison() is None:
         return None
-    before, after = found[current - 1], found[current]
+    before, after, dev = shared.comparison()
     population = ctx.population.values
-    dev = compare(before, after, population)
     paired = set(dev.paired)
     levels = [
         (groups[OWN].label, [code] if code in paired else []),

@@ -16,7 +16,7 @@ from sdexl.reference import by_code
 from sdexl.reference.comparable import groups as comparable_groups
 from sdexl.reference.population import read_population
 from sdexl.reference.socio import read_socio
-from sdexl.report.figures import report_figures
+from sdexl.report.figures import Shared, report_figures
 from sdexl.report.pdf import find_soffice, to_pdf
 from sdexl.report.quality import own_quality
 from sdexl.report.workbook import write_report
@@ -84,8 +84,9 @@ def build_reports(ws, survey_id: str, codes: list[str] | None = None, pdf: bool 
     run.not_accepted = [c for c in wanted if c in ctx.participants and c not in accepted]
     comparable = comparable_groups(ws.reference)
     synthetic = bool(getattr(ws.config, "synthetic", False))
+    shared = Shared(ctx)
     for code in [c for c in wanted if c in accepted]:
-        figures = report_figures(ctx, code, comparable)
+        figures = report_figures(ctx, code, comparable, shared)
         quality = own_quality(ws.ledger_path, survey_id, code)
         path = folder / f"{by_code()[code].file_stem}.xlsx"
         run.workbooks.append(write_report(path, figures, ctx, quality, synthetic=synthetic))

@@ -314,16 +314,15 @@ def write_front(sheet: ReportSheet, figures: ReportFigures, ctx, quality: Qualit
     for text in key_sentences(figures):
         sheet.paragraph(text)
     sheet.skip()
+    sheet.heading("Sammenligningsgruppe")
+    sheet.paragraph(peers_text(figures, ctx))
+    sheet.paragraph(figures.peers_method, italic=True, font_size=9)
+    sheet.skip()
     rate_row = first + 1
     sheet.keep(chart_points(4, 1, "column") + ROW_PT)
     _rate_chart(sheet, figures, rate_row)
     if ctx.snapshot.survey.kind == "aggregate":
         share_table(sheet, figures, ctx)
-    sheet.keep(ROW_PT * 8)
-    sheet.heading("Sammenligningsgruppe")
-    sheet.paragraph(peers_text(figures, ctx))
-    sheet.paragraph(figures.peers_method, italic=True, font_size=9)
-    sheet.skip()
     sheet.keep(ROW_PT * 9)
     sheet.heading("Sådan læses rapporten")
     for text in reading_guide(figures, ctx):
