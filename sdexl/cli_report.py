@@ -105,3 +105,37 @@ def report(ctx, survey, kommuner, no_pdf):
         raise click.ClickException(str(exc)) from exc
     for line in run.lines():
         click.echo(line)
+
+
+@main.command("import")
+@click.argument("survey")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False),
+              help="CSV 'kolonne;spørgsmål': the file's column headings and the question ids they hold.")
+@pass_ctx
+def import_cmd(ctx, survey, file, mapping):
+    """Load a previous round's consolidated data (not collected with sdexl) into the ledger.
+
+    FILE is the data.csv layout harvest writes (kommunekode, then question
+    ids as headings), or any CSV/Excel sheet with --mapping naming which
+    column holds which question. Each value is checked like a harvested one;
+    every problem is listed and nothing is imported until all are right. The
+    source is archived and recorded, so development (Udvikling, reports)
+    compares with this round. Round 1 and round 2 (same reference date) form
+    one pooled baseline.
+
+    \b
+    Examples:
+      sdexl import sde-2022 screening_2022/data.csv
+      sdexl import sde-2022 screening_2022.xlsx --mapping kolonner.csv
+      sdexl build sde-2024
+    """
+    from sdexl.import_round import ImportError_, import_round
+
+    ws = ctx.workspace()
+    try:
+        result = import_round(ws, survey, Path(file), Path(mapping) if mapping else None)
+    except ImportError_ as exc:
+        raise click.ClickException(f"{exc}\nNothing was imported.") from exc
+    for line in result.lines():
+        click.echo(line)
