@@ -144,6 +144,7 @@ def test_sheets_in_order(built):
         "Sammenhæng",
         "Udvikling",
         "Udtrådte",
+        "Læring",
         "Tiltag",
         "Kvalitet",
         "Kilder",
