@@ -44,14 +44,24 @@ SYNTHETIC_BANNER = "SYNTETISKE DATA – kun til demonstration. Tallene siger int
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 # Column widths (characters): a label column, four groups, rank and quartile.
-WIDTHS = [26, 15, 15, 15, 15, 8, 8]
+WIDTHS = [26, 14, 14, 15.5, 14, 10, 10]
 LAST_COL = len(WIDTHS) - 1
 CHARS_PER_LINE = 100  # of a paragraph merged over all columns, in the default font
 ROW_PT = 15.0
 PAGE_PT = 880.0  # content per A4 page after fitting the width (checked against LibreOffice's PDF)
 CHART_WIDTH = 660
 COLOURS = {OWN: "#1F4E79", KKR: "#9DC3E6", PEERS: "#F4B183", LAND: "#A9A9A9"}
-FORMATS = {"int": "#,##0", "dec": "0.00", "pct": "0%", "pct1": "0.0%", "text": "@"}
+FORMATS = {
+    "int": "#,##0",
+    "dec": "0.00",
+    "pct": "0%",
+    "pct1": "0.0%",
+    "text": "@",
+    # changes carry their sign
+    "chg": "+#,##0;-#,##0;0",
+    "chgdec": "+0.00;-0.00;0.00",
+    "chgpct": "+0%;-0%;0%",
+}
 
 
 def danish_number(value: float, decimals: int = 2) -> str:
@@ -161,7 +171,7 @@ class ReportSheet:
         self.sheet.set_row(self.row, header_height)
         for col, name in enumerate(header):
             head = self.fmt(bold=True, text_wrap=True, bottom=1, bg_color="#DEEAF6", valign="bottom",
-                            **({} if col == 0 or kinds[col] == "text" else {"align": "right", "indent": 1}))
+                            **({} if col == 0 or kinds[col] == "text" else {"align": "right"}))
             self._put(self.row, spans[col], name, "text", head)
         self._advance(header_height)
         first = self.row
@@ -339,7 +349,7 @@ def pooled_text(ctx, survey_ids: list[str]) -> str:
 
 def key_row(figure: KeyFigure) -> list:
     rank = f"{figure.rank} af {figure.ranked}" if figure.rank else ""
-    quartile = {1: "1 (laveste)", 2: "2", 3: "3", 4: "4 (højeste)"}.get(figure.quartile, "")
+    quartile = str(figure.quartile) if figure.quartile else ""
     return [figure.label, *[figure.values[k] for k in GROUPS], rank, quartile]
 
 
@@ -349,8 +359,8 @@ def key_base_text(figures: ReportFigures, ctx) -> str:
         f"Grundlag: kommunens eget svar; {figures.kkr}: {len(figures.groups[KKR].members)} deltagende kommuner; "
         f"sammenlignelige kommuner: {len(figures.groups[PEERS].members)} af {len(figures.peers_all)} deltog; "
         f"hele landet: {len(figures.groups[LAND].members)} deltagende kommuner. Befolkning 18-66 år: {population}. "
-        "Placering: 1 = den højeste værdi blandt de deltagende kommuner. Kvartil 4 = den fjerdedel af kommunerne "
-        "med de højeste værdier."
+        "Placering: 1 = den højeste værdi blandt de deltagende kommuner. Kvartil 1 = den fjerdedel af kommunerne "
+        "med de laveste værdier, kvartil 4 = den fjerdedel med de højeste."
     )
 
 
@@ -536,13 +546,16 @@ def write_development(sheet: ReportSheet, figures: ReportFigures, ctx, quality: 
         )
     if dev.pooled_before:
         sheet.paragraph(pooled_text(ctx, dev.before.survey_ids), italic=True)
+    for text in development_sentences(figures):
+        sheet.paragraph(text, bold=True, font_color="#1F4E79")
     sheet.skip()
     header = ["", "Kommuner i begge (n)", dev.before.label, dev.after.label, "Ændring", "Ændring i %"]
     sheet.heading("Antal borgere over 2 mio. kr.")
-    sheet.table(header, [_change_values(r) for r in dev.cases], ["text", "int", "int", "int", "int", "pct"])
+    sheet.table(header, [_change_values(r) for r in dev.cases], ["text", "int", "int", "int", "chg", "chgpct"])
     sheet.skip()
     sheet.heading("Borgere over 2 mio. kr. pr. 1.000 18-66-årige")
-    first, last = sheet.table(header, [_change_values(r) for r in dev.rate], ["text", "int", "dec", "dec", "dec", "pct"])
+    first, last = sheet.table(header, [_change_values(r) for r in dev.rate],
+                              ["text", "int", "dec", "dec", "chgdec", "chgpct"])
     sheet.paragraph(
         "Raten bruger samme befolkningstal for begge opgørelser "
         f"({ctx.population.quarter or 'ikke importeret'}), så en ændring er en ændring i antallet af borgere i "
@@ -554,6 +567,30 @@ def write_development(sheet: ReportSheet, figures: ReportFigures, ctx, quality: 
     sheet.keep(chart_points(4, 2, "column"))
     sheet.bar_chart(first, last, [(2, dev.before.label, "#BDD7EE"), (3, dev.after.label, "#1F4E79")],
                     "Borgere over 2 mio. kr. pr. 1.000 18-66-årige", pct=False, kind="column")
+
+
+def development_sentences(figures: ReportFigures) -> list[str]:
+    """'Ballerup er gået fra 21 til 31 borgere over 2 mio. kr. (+48 %). I hele landet ...' where both are shown."""
+    dev = figures.development
+    own, land = dev.cases[0], dev.cases[-1]
+    if not dev.own_paired or not isinstance(own.before, numbers.Real) or not isinstance(own.after, numbers.Real):
+        return []
+    if own.after == own.before:
+        text = f"{figures.name} har {shown(own.after, 'int')} borgere over 2 mio. kr. i begge opgørelser."
+    else:
+        text = (
+            f"{figures.name} er gået fra {shown(own.before, 'int')} til {shown(own.after, 'int')} borgere over "
+            "2 mio. kr."
+        )
+        if isinstance(own.relative, numbers.Real):
+            text += f" ({'+' if own.relative > 0 else '−'}{shown(abs(own.relative), 'pct')})."
+        else:
+            text += "."
+    if isinstance(land.relative, numbers.Real):
+        word = "steget" if land.relative > 0 else "faldet" if land.relative < 0 else "uændret"
+        amount = f" {shown(abs(land.relative), 'pct')}" if land.relative else ""
+        text += f" I hele landet er antallet {word}{amount} blandt de kommuner, der deltog begge gange."
+    return [text]
 
 
 def _change_values(row) -> list:
@@ -580,11 +617,7 @@ def write_method(sheet: ReportSheet, figures: ReportFigures, ctx, quality: Quali
     if not quality.issues:
         sheet.paragraph("Den gældende fil blev læst uden bemærkninger: intet er rettet eller udeladt.")
     else:
-        sheet.paragraph(
-            f"I den gældende fil har vi rettet {fixed} svar (f.eks. en svarmulighed skrevet med et ekstra "
-            f"mellemrum), udeladt {excluded} svar med fejl og noteret {notes} bemærkninger. Udeladte svar indgår "
-            "ikke i tallene; kommunen har fået en tilbagemelding med hver celle."
-        )
+        sheet.paragraph(quality_text(fixed, excluded, notes))
         sheet.table(["Hvad", "Antal", "Hvor (fane og celle)"],
                     [[f"{OUTCOMES[i.outcome].split(':')[0]}: {i.title}", i.count, i.where] for i in quality.issues],
                     ["text", "int", "text"], spans=[(0, 0), (1, 1), (2, 6)])
@@ -605,6 +638,24 @@ def write_method(sheet: ReportSheet, figures: ReportFigures, ctx, quality: Quali
         ["Definitionsversion", ctx.snapshot.survey_version, f"sdexl {__version__}"],
     ]
     sheet.table(["Data", "Kilde", "Periode / omfang"], sources, ["text"] * 3, spans=[(0, 0), (1, 4), (5, 6)])
+
+
+def quality_text(fixed: int, excluded: int, notes: int) -> str:
+    """What happened to the answers of the current file, in one sentence or two."""
+    parts = []
+    if fixed:
+        parts.append(f"rettet {fixed} svar, som vi kunne læse entydigt (f.eks. en svarmulighed skrevet med et "
+                     "ekstra mellemrum)")
+    if excluded:
+        parts.append(f"udeladt {excluded} svar med fejl")
+    if notes:
+        parts.append(f"noteret {notes} {'bemærkning' if notes == 1 else 'bemærkninger'}, hvor svaret er brugt, som det var")
+    text = "I den gældende fil har vi " + (", ".join(parts[:-1]) + " og " + parts[-1] if len(parts) > 1 else parts[0]) + "."
+    if excluded:
+        text += " Udeladte svar indgår ikke i tallene; kommunen har fået en tilbagemelding med hver celle."
+    elif fixed:
+        text += " De rettede svar indgår i tallene; kvitteringen til kommunen nævner dem."
+    return text
 
 
 def method_texts(figures: ReportFigures, ctx) -> list[str]:
