@@ -72,3 +72,10 @@ def test_share_in_botilbud_nationally_with_its_base(sheet):
     assert same(national[3], sum(r["a02_over_2mio"] for r in records) / sum(r["a01_botilbud_i_alt"] for r in records))
     assert national[4] == len(records)
     assert f"n = {len(records)}" in found.base
+
+
+def test_the_pooled_baseline_is_stated(sheet):
+    rows, _ = sheet
+    text = " ".join(str(c) for r in rows for c in r)
+    assert "samme referencedato og indgår som én samlet opgørelse" in text
+    assert "Runde 1 (2022) og Runde 2" in text

@@ -127,25 +127,61 @@ def test_case_report_key_figures_recomputed_from_data_csv(ws, demo):
         assert page["table"]["Deltagende kommuner i gruppen (n)"][1:5] == [1, len(kkr_members), len(peers), len(counts)]
 
 
-def test_case_report_distribution_recomputed_for_sex(ws, demo):
+def group_share(answers: list[str], label: str, multi: bool):
+    """The published share of ``label`` among ``answers``: hidden ("skjult") when its count is small."""
+    count = sum(label in a.split("; ") if multi else a == label for a in answers)
+    if not answers:
+        return None
+    return "skjult" if 0 < count < THRESHOLD else count / len(answers)
+
+
+def check_share(got, want) -> None:
+    # A share may also be hidden by secondary suppression (a small count elsewhere in the column).
+    assert got == want or got == "skjult" or same(got, want), (got, want)
+
+
+def test_case_report_every_distribution_recomputed(ws, demo):
     counts, people = case_counts(ws, demo), population(ws)
-    code = pick(counts, people)[0]
     data = rows(ws, "sde-2022")
-    run = build_reports(ws, "sde-2022", [code], pdf=False)
-    sheet = read_sheets(run.workbooks[0])["Fordelinger"]
-    at = next(i for i, r in enumerate(sheet) if str(r[0]).startswith("1. "))
-    header = next(i for i in range(at, at + 6) if sheet[i][0] == "Svar")
-    answered_own = [r["q01_koen"] for r in data if r["kommunekode"] == code and r["q01_koen"]]
-    answered_all = [r["q01_koen"] for r in data if r["q01_koen"]]
-    for r in sheet[header + 1 :]:
-        if r[0] == "Grundlag (n)":
-            assert r[1] == len(answered_own) and r[5] == len(answered_all)
-            break
-        own = sum(a == r[0] for a in answered_own)
-        assert r[1] == own
-        assert same(r[2], own / len(answered_own))
-        everyone = sum(a == r[0] for a in answered_all)
-        assert r[5] == "skjult" if 0 < everyone < THRESHOLD else same(r[5], everyone / len(answered_all))
+    survey = ws.survey("sde-2022")
+    comparable = comparable_groups(ws.reference)
+    chosen = pick(counts, people)[:2]
+    run = build_reports(ws, "sde-2022", chosen, pdf=False)
+    for code, path in zip(chosen, run.workbooks):
+        sheet = read_sheets(path)["Fordelinger"]
+        titles = {str(r[0]): i for i, r in enumerate(sheet)}
+        kkr = KOMMUNER[code]["kkr"]
+        groups = {
+            "own": [code],
+            "kkr": [c for c in counts if KOMMUNER[c]["kkr"] == kkr],
+            "peers": [c for c in comparable.of(code) if c in counts],
+            "land": list(counts),
+        }
+        checked = 0
+        for q in survey.analysis_questions:
+            if not q.is_choice:
+                continue
+            at = titles[f"{q.number}. {q.label}"]
+            header = next(i for i in range(at, at + 8) if sheet[i][0] == "Svar")
+            answers = {
+                key: [r[q.id] for r in data if r["kommunekode"] in set(members) and r[q.id]]
+                for key, members in groups.items()
+            }
+            multi = q.type == "multi"
+            for offset, label in enumerate(q.labels, start=1):
+                line = sheet[header + offset]
+                assert line[0] == label
+                own = sum(label in a.split("; ") if multi else a == label for a in answers["own"])
+                assert line[1] == own
+                if answers["own"]:
+                    assert same(line[2], own / len(answers["own"]))
+                for col, key in ((3, "kkr"), (4, "peers"), (5, "land")):
+                    check_share(line[col] if line[col] != "" else None, group_share(answers[key], label, multi))
+            base = sheet[header + len(q.labels) + 1]
+            assert base[0] == "Grundlag (n)"
+            assert [base[1], base[3], base[4], base[5]] == [len(answers[k]) for k in ("own", "kkr", "peers", "land")]
+            checked += 1
+        assert checked >= 20
 
 
 def test_aggregate_report_share_in_botilbud_and_rank_recomputed(ws, demo):
@@ -226,3 +262,23 @@ def test_reports_print_readably(ws, demo, soffice, tmp_path, survey, max_pages):
         for peer in comparable.of(code):
             assert KOMMUNER[peer]["kommune"] in first, peer
         assert "Side 1 af" in printed.pages[0]
+
+
+def test_chosen_comparison_group_is_used_and_named(ws, demo):
+    from sdexl.reference.comparable import import_comparable
+
+    counts = form_counts(ws)
+    code = pick(counts, population(ws))[1]
+    chosen = [c for c in sorted(counts, key=int) if c != code][:2]  # both took part
+    source = ws.root / "klynger.csv"
+    source.write_text(f"kommunekode;sammenlignelige\n{code};{' '.join(chosen)}\n", encoding="utf-8")
+    target = import_comparable(source, ws.reference).target
+    try:
+        run = build_reports(ws, "sde-2024", [code], pdf=False)
+        page = front(run.workbooks[0])
+        names = ", ".join(KOMMUNER[c]["kommune"] for c in chosen)
+        assert any(f"sammenlignes med: {names}." in t for t in page["text"])
+        assert any("valgt af projektet" in t for t in page["text"])
+        assert page["table"]["Borgere over 2 mio. kr."][3] == published(sum(counts[c] for c in chosen))
+    finally:
+        target.unlink()

@@ -59,6 +59,12 @@ def write_learning(writer: SheetWriter, ctx: MasterInput) -> None:
             'af dem som "skjult". Fritekst er kommunens egen; tal, der ligner CPR-numre, er erstattet af '
             "XXXXXX-XXXX."
         )
+        if len(before.survey_ids) > 1:
+            rounds = " og ".join(ctx.snapshots[s].survey.round for s in before.survey_ids if s in ctx.snapshots)
+            writer.paragraph(
+                f"{rounds} har samme referencedato og indgår som én samlet opgørelse (samlet udgangspunkt): hver "
+                "kommune tæller én gang, med sit seneste svar."
+            )
         if {ctx.snapshots[s].survey.kind for s in before.survey_ids if s in ctx.snapshots} != {ctx.survey.kind}:
             writer.paragraph(
                 "Bemærk metodeskiftet: den første opgørelse var en screening sag for sag, den seneste en optælling "
