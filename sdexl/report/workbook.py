@@ -46,9 +46,10 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 # Column widths (characters): a label column, four groups, rank and quartile.
 WIDTHS = [26, 14, 14, 15.5, 14, 10, 10]
 LAST_COL = len(WIDTHS) - 1
-CHARS_PER_LINE = 100  # of a paragraph merged over all columns, in the default font
+CHARS_PER_LINE = 100
+HEADING_CHARS = 80  # of a 12 pt bold heading over all columns  # of a paragraph merged over all columns, in the default font
 ROW_PT = 15.0
-PAGE_PT = 880.0  # content per A4 page after fitting the width (checked against LibreOffice's PDF)
+PAGE_PT = 980.0  # content per A4 page in row points after fitting the width (checked against LibreOffice PDFs)
 CHART_WIDTH = 660
 COLOURS = {OWN: "#1F4E79", KKR: "#9DC3E6", PEERS: "#F4B183", LAND: "#A9A9A9"}
 FORMATS = {
@@ -142,11 +143,14 @@ class ReportSheet:
         self._advance(height)
 
     def heading(self, text: str) -> None:
-        self.sheet.set_row(self.row, 21)
-        self.sheet.write_string(self.row, 0, text, self.fmt(bold=True, font_size=12, font_color="#1F4E79", bottom=1))
-        for col in range(1, LAST_COL + 1):
-            self.sheet.write_blank(self.row, col, None, self.fmt(bottom=1))
-        self._advance(21)
+        """A section heading over the full width; a long question wraps onto a second line."""
+        lines = max(1, math.ceil(len(text) / HEADING_CHARS))
+        height = 21 + 16 * (lines - 1)
+        self.sheet.set_row(self.row, height)
+        fmt = self.fmt(bold=True, font_size=12, font_color="#1F4E79", bottom=1, text_wrap=True, valign="bottom")
+        self.sheet.merge_range(self.row, 0, self.row, LAST_COL, "", fmt)
+        self.sheet.write_string(self.row, 0, _safe(text), fmt)
+        self._advance(height)
 
     def paragraph(self, text: str, **extra) -> None:
         text = _safe(text)
