@@ -112,8 +112,10 @@ def report(ctx, survey, kommuner, no_pdf):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False),
               help="CSV 'kolonne;spørgsmål': the file's column headings and the question ids they hold.")
+@click.option("--no-cases", "no_cases", multiple=True,
+              help="A kommunekode that took part with no cases (repeatable; case surveys' data.csv has no row for it).")
 @pass_ctx
-def import_cmd(ctx, survey, file, mapping):
+def import_cmd(ctx, survey, file, mapping, no_cases):
     """Load a previous round's consolidated data (not collected with sdexl) into the ledger.
 
     FILE is the data.csv layout harvest writes (kommunekode, then question
@@ -126,7 +128,7 @@ def import_cmd(ctx, survey, file, mapping):
 
     \b
     Examples:
-      sdexl import sde-2022 screening_2022/data.csv
+      sdexl import sde-2022 screening_2022/data.csv --no-cases 825 --no-cases 563
       sdexl import sde-2022 screening_2022.xlsx --mapping kolonner.csv
       sdexl build sde-2024
     """
@@ -134,7 +136,7 @@ def import_cmd(ctx, survey, file, mapping):
 
     ws = ctx.workspace()
     try:
-        result = import_round(ws, survey, Path(file), Path(mapping) if mapping else None)
+        result = import_round(ws, survey, Path(file), Path(mapping) if mapping else None, _codes(no_cases) or [])
     except ImportError_ as exc:
         raise click.ClickException(f"{exc}\nNothing was imported.") from exc
     for line in result.lines():

@@ -16,7 +16,8 @@ is imported until all are right. Personal fields (name, birth date) are
 never stored.
 
 Case surveys: one row per citizen. A row with a kommunekode and no answers
-states that the municipality took part and had no cases. Importing the same
+states that the municipality took part and had no cases (harvest's data.csv
+has no row for those: name them with ``--no-cases``). Importing the same
 survey again replaces the earlier import; a survey that already has
 harvested returns is not overwritten.
 """
@@ -196,10 +197,19 @@ def _records(rows: list[list[Any]], survey: Survey, mapping: dict[str, str] | No
 # -- storing ------------------------------------------------------------------
 
 
-def import_round(ws, survey_id: str, source: Path, mapping_file: Path | None = None) -> ImportResult:
+def import_round(ws, survey_id: str, source: Path, mapping_file: Path | None = None,
+                 no_cases: list[str] = ()) -> ImportResult:
+    """``no_cases``: municipalities that took part and had no cases (a case survey's data.csv has no row for them)."""
     survey = ws.survey(survey_id)
     mapping = read_mapping(mapping_file, survey) if mapping_file else None
     records, ignored = _records(read_table(source), survey, mapping)
+    clash = [c for c in no_cases if records.get(c)]
+    if clash:
+        raise ImportError_("Stated as having no cases, but the file has rows for: " + ", ".join(clash))
+    if no_cases and survey.kind != "cases":
+        raise ImportError_("--no-cases is for case surveys; the form of an aggregate survey states the count itself.")
+    for code in no_cases:
+        records.setdefault(code, [])
     if not records:
         raise ImportError_(f"{source} holds no rows with a kommunekode.")
     data = source.read_bytes()

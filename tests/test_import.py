@@ -180,3 +180,16 @@ def test_a_harvested_survey_is_not_overwritten(workspace, tmp_path):
     rows = choice_rows(workspace, "sde-2022", {"147": 1}, 4)
     out = CliRunner().invoke(main, ["-w", str(workspace.root), "import", "sde-2022", str(write_csv(tmp_path / "d.csv", rows))])
     assert out.exit_code == 1 and "already has 1 harvested files" in out.output
+
+
+def test_a_harvested_data_csv_round_trips_with_the_municipalities_without_cases(workspace, tmp_path):
+    rows = choice_rows(workspace, "sde-2022", {"101": 2, "147": 1}, 5)
+    source = write_csv(tmp_path / "data.csv", rows)
+    out = CliRunner().invoke(main, ["-w", str(workspace.root), "import", "sde-2022", str(source),
+                                    "--no-cases", "151", "--no-cases", "0825"])
+    assert out.exit_code == 0, out.output
+    snap = load_all_snapshots(workspace)["sde-2022"]
+    assert sorted(snap.participants, key=int) == ["101", "147", "151", "825"]
+    assert sorted(snap.zero_cases, key=int) == ["151", "825"]
+    clash = CliRunner().invoke(main, ["-w", str(workspace.root), "import", "sde-2022", str(source), "--no-cases", "101"])
+    assert clash.exit_code == 1 and "has rows for: 101" in clash.output
