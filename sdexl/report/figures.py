@@ -68,6 +68,7 @@ class ItemFigures:
     bases: dict[str, int]  # group key -> base (n)
     respondents: dict[str, int]
     sentences: list[str] = field(default_factory=list)
+    highlights: list[tuple[float, str, str]] = field(default_factory=list)  # (difference, group key, sentence)
 
 
 @dataclass
@@ -326,14 +327,30 @@ def difference_sentences(figures: ItemFigures, groups: dict[str, Group]) -> list
                 continue
             if abs(mine - theirs) >= MIN_DIFFERENCE - 1e-9:
                 found.append((abs(mine - theirs), i, mine, theirs))
-        for _, i, mine, theirs in sorted(found, reverse=True)[:1]:  # the largest difference per comparison
+        for difference, i, mine, theirs in sorted(found, reverse=True)[:1]:  # the largest per comparison
             word = "større" if mine > theirs else "mindre"
-            points = round(abs(mine - theirs) * 100)
-            sentences.append(
-                f"{own} har en {word} andel med svaret »{figures.categories[i]}« ({pct_text(mine)}) end "
+            points = round(difference * 100)
+            sentence = (
+                f"{own} har en {word} andel {_what(figures.item)} »{figures.categories[i]}« ({pct_text(mine)}) end "
                 f"{against} ({pct_text(theirs)}): {points} procentpoint."
             )
+            sentences.append(sentence)
+            figures.highlights.append((difference, key, sentence))
     return sentences
+
+
+def _what(item: Item) -> str:
+    if item.kind == "choice":
+        return "med svaret"
+    if item.questions and item.questions[0].indicator == "exit_reason":
+        return "med årsagen"
+    return "i intervallet"
+
+
+def highlights(figures: ReportFigures, limit: int = 4) -> list[tuple[str, str]]:
+    """The clearest differences from the whole country across all questions: (question, sentence)."""
+    found = [(d, item.item.title, text) for item in figures.items for d, key, text in item.highlights if key == LAND]
+    return [(title, text) for _, title, text in sorted(found, key=lambda f: -f[0])[:limit]]
 
 
 # -- development --------------------------------------------------------------

@@ -14,6 +14,16 @@ import tempfile
 from pathlib import Path
 
 BATCH = 12
+# LibreOffice formats numbers by its locale. The private profile is given the Danish one, so the PDF reads
+# 1.581 and 0,52 as the municipality expects (the xlsx itself is locale-neutral). Set in the profile, not
+# the environment: a locale the system lacks would turn the file names' æøå into question marks.
+DANISH_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse"><value>da-DK</value>\
+</prop></item>
+</oor:items>
+"""
 TIMEOUT = 600  # seconds per batch
 
 
@@ -35,6 +45,8 @@ def to_pdf(workbooks: list[Path], soffice: str | None = None) -> tuple[list[Path
             by_folder.setdefault(path.parent, []).append(path)
         for folder, paths in by_folder.items():
             with tempfile.TemporaryDirectory(prefix="sdexl_lo_") as profile:
+                (Path(profile) / "user").mkdir()
+                (Path(profile) / "user" / "registrymodifications.xcu").write_text(DANISH_PROFILE, encoding="utf-8")
                 try:
                     subprocess.run(
                         [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",

@@ -36,6 +36,7 @@ from sdexl.report.figures import (
     ItemFigures,
     KeyFigure,
     ReportFigures,
+    highlights,
 )
 from sdexl.report.quality import OUTCOMES, Quality
 
@@ -327,7 +328,7 @@ def write_front(sheet: ReportSheet, figures: ReportFigures, ctx, quality: Qualit
     sheet.skip()
     for text in key_sentences(figures):
         sheet.paragraph(text)
-    sheet.skip()
+    write_highlights(sheet, figures, ctx)
     sheet.heading("Sammenligningsgruppe")
     sheet.paragraph(peers_text(figures, ctx))
     sheet.paragraph(figures.peers_method, italic=True, font_size=9)
@@ -341,6 +342,25 @@ def write_front(sheet: ReportSheet, figures: ReportFigures, ctx, quality: Qualit
     sheet.heading("Sådan læses rapporten")
     for text in reading_guide(figures, ctx):
         sheet.paragraph(text, font_size=9)
+
+
+def write_highlights(sheet: ReportSheet, figures: ReportFigures, ctx) -> None:
+    """Where the municipality stands out from the whole country, across every question (the clearest first)."""
+    found = highlights(figures)
+    where = "Intervaller" if ctx.survey.kind == "aggregate" else "Fordelinger"
+    sheet.keep(21 + ROW_PT * (2 * len(found) + 3))
+    sheet.heading(f"Hvor {figures.name} skiller sig ud")
+    if not found:
+        sheet.paragraph(
+            f"På intet spørgsmål afviger andelene for {figures.name} mindst {round(MIN_DIFFERENCE * 100)} procentpoint fra "
+            f"hele landet med et grundlag på mindst {MIN_BASE} (se fanen {where})."
+            if figures.items else "Undersøgelsen har ingen fordelinger at sammenligne."
+        )
+    for title, text in found:
+        sheet.paragraph(f"{title}: {text}")
+    if found:
+        sheet.paragraph(f"Alle spørgsmål står på fanen {where}.", italic=True, font_size=9)
+    sheet.skip()
 
 
 def pooled_text(ctx, survey_ids: list[str]) -> str:
