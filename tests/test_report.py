@@ -282,3 +282,20 @@ def test_chosen_comparison_group_is_used_and_named(ws, demo):
         assert page["table"]["Borgere over 2 mio. kr."][3] == published(sum(counts[c] for c in chosen))
     finally:
         target.unlink()
+
+
+@pytest.mark.libreoffice
+def test_pdf_copies_are_printed_in_danish(ws, demo, soffice):
+    from pypdf import PdfReader
+
+    from sdexl.report.pdf import to_pdf
+
+    counts = form_counts(ws)
+    code = pick(counts, population(ws))[0]
+    run = build_reports(ws, "sde-2024", [code], pdf=False)
+    pdfs, notes = to_pdf(run.workbooks, soffice)
+    assert notes == [] and pdfs == [run.workbooks[0].with_suffix(".pdf")]
+    first = PdfReader(str(pdfs[0])).pages[0].extract_text()
+    total = sum(counts.values())
+    assert f"{total // 1000}.{total % 1000:03d}" in first  # 1.581: the Danish thousands separator
+    assert KOMMUNER[code]["kommune"] in first
