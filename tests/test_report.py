@@ -115,13 +115,16 @@ def test_case_report_key_figures_recomputed_from_data_csv(ws, demo):
         peers = [c for c in comparable.of(code) if c in counts]
         assert cases[1] == counts[code]
         assert cases[2] == published(sum(counts[c] for c in kkr_members))
-        assert cases[3] == published(sum(counts[c] for c in peers))
+        few = len(peers) < 3  # fewer than 3 other municipalities: the group is not shown
+        assert cases[3] == ("for få kommuner" if few else published(sum(counts[c] for c in peers)))
         assert cases[4] == sum(counts.values())
         rate = page["table"]["Pr. 1.000 18-66-årige"]
         assert same(rate[1], rates[code])
         assert same(rate[2], pooled(counts, people, kkr_members))
         assert same(rate[4], pooled(counts, people, counts))
-        if sum(counts[c] for c in peers) >= THRESHOLD:
+        if few:
+            assert rate[3] == "for få kommuner"
+        elif sum(counts[c] for c in peers) >= THRESHOLD:
             assert same(rate[3], pooled(counts, people, peers))
         assert rate[5] == f"{rank_of(rates, code)} af {len(rates)}"
         assert page["table"]["Deltagende kommuner i gruppen (n)"][1:5] == [1, len(kkr_members), len(peers), len(counts)]
@@ -176,10 +179,16 @@ def test_case_report_every_distribution_recomputed(ws, demo):
                 if answers["own"]:
                     assert same(line[2], own / len(answers["own"]))
                 for col, key in ((3, "kkr"), (4, "peers"), (5, "land")):
+                    if len(groups[key]) < 3:
+                        assert line[col] == "for få kommuner"
+                        continue
                     check_share(line[col] if line[col] != "" else None, group_share(answers[key], label, multi))
             base = sheet[header + len(q.labels) + 1]
             assert base[0] == "Grundlag (n)"
-            assert [base[1], base[3], base[4], base[5]] == [len(answers[k]) for k in ("own", "kkr", "peers", "land")]
+            assert [base[1], base[3], base[4], base[5]] == [
+                len(answers[k]) if k == "own" or len(groups[k]) >= 3 else "for få kommuner"
+                for k in ("own", "kkr", "peers", "land")
+            ]
             checked += 1
         assert checked >= 20
 
@@ -269,7 +278,7 @@ def test_chosen_comparison_group_is_used_and_named(ws, demo):
 
     counts = form_counts(ws)
     code = pick(counts, population(ws))[1]
-    chosen = [c for c in sorted(counts, key=int) if c != code][:2]  # both took part
+    chosen = [c for c in sorted(counts, key=int) if c != code][:3]  # all took part
     source = ws.root / "klynger.csv"
     source.write_text(f"kommunekode;sammenlignelige\n{code};{' '.join(chosen)}\n", encoding="utf-8")
     target = import_comparable(source, ws.reference).target
@@ -299,3 +308,23 @@ def test_pdf_copies_are_printed_in_danish(ws, demo, soffice):
     total = sum(counts.values())
     assert f"{total // 1000}.{total % 1000:03d}" in first  # 1.581: the Danish thousands separator
     assert KOMMUNER[code]["kommune"] in first
+
+
+def test_a_group_of_fewer_than_three_others_is_not_shown(ws, demo):
+    """Two chosen peers: their sums would be nearly one municipality's figures, so the column says so."""
+    from sdexl.reference.comparable import import_comparable
+
+    counts = form_counts(ws)
+    code = pick(counts, population(ws))[2]
+    chosen = [c for c in sorted(counts, key=int) if c != code][:2]
+    source = ws.root / "klynger2.csv"
+    source.write_text(f"kommunekode;sammenlignelige\n{code};{' '.join(chosen)}\n", encoding="utf-8")
+    target = import_comparable(source, ws.reference).target
+    try:
+        run = build_reports(ws, "sde-2024", [code], pdf=False)
+        page = front(run.workbooks[0])
+        assert all(row[3] == "for få kommuner" for label, row in page["table"].items() if "(n)" not in label)
+        sheet = read_sheets(run.workbooks[0])["Intervaller"]
+        assert all(r[4] == "for få kommuner" for r in sheet if r[0] and r[1] != "" and isinstance(r[2], float))
+    finally:
+        target.unlink()

@@ -33,6 +33,10 @@ LAND_LABEL = "Hele landet"
 MIN_DIFFERENCE = 0.10
 MIN_BASE = 10
 BASE = "base"
+# A group's figures are shown only when it holds at least this many municipalities besides the reader's own:
+# otherwise the municipality could subtract its own figure (KKR) or read one other municipality's (a group of 1).
+MIN_OTHERS = 3
+TOO_FEW = "for få kommuner"
 
 
 @dataclass
@@ -41,9 +45,16 @@ class Group:
     label: str
     members: list[str]  # participating kommunekoder
 
+    own: str = ""
+
     @property
     def suppressed(self) -> bool:
         return self.key != OWN
+
+    @property
+    def too_few(self) -> bool:
+        """Too few other municipalities for its figures to be shown (see MIN_OTHERS)."""
+        return self.key != OWN and len([m for m in self.members if m != self.own]) < MIN_OTHERS
 
 
 @dataclass
@@ -155,6 +166,8 @@ def report_figures(ctx: MasterInput, code: str, comparable: Groups, shared: Shar
         PEERS: Group(PEERS, PEERS_LABEL, [c for c in peers_all if c in taking_part]),
         LAND: Group(LAND, LAND_LABEL, list(ctx.participants)),
     }
+    for group in groups.values():
+        group.own = code
     return ReportFigures(
         code,
         municipality.name,
@@ -183,6 +196,11 @@ def key_figures(ctx: MasterInput, code: str, groups: dict[str, Group]) -> list[K
     figures = [cases_figure(ctx, code, groups), rate_figure(ctx, code, groups)]
     if total_question(ctx.survey) is not None:
         figures.append(share_figure(ctx, code, groups))
+    for figure in figures:
+        for key, group in groups.items():
+            if group.too_few:
+                figure.values[key] = TOO_FEW
+                figure.raw[key] = None
     return figures
 
 
@@ -287,6 +305,11 @@ def item_figures(shared: Shared, item: Item, groups: dict[str, Group]) -> ItemFi
         categories = dist.categories
         bases[key], respondents[key] = dist.base, dist.respondents
         raw[key] = [dist.pct(i) for i in range(len(dist.counts))]
+        if g.too_few:
+            shares[key] = [TOO_FEW] * len(dist.counts)
+            raw[key] = [None] * len(dist.counts)
+            bases[key] = 0  # no sentence compares with it; the sheet shows TOO_FEW instead of the base
+            continue
         if key == OWN:
             own_counts = list(dist.counts)
             shares[key] = list(raw[key])
@@ -373,6 +396,10 @@ def development_figures(shared: Shared, code: str, groups: dict[str, Group]) -> 
     cases_rows, rate_rows = [], []
     for index, (label, members) in enumerate(levels):
         suppressed = index > 0
+        if suppressed and len([m for m in members if m != code]) < MIN_OTHERS:
+            cases_rows.append(ChangeRow(label, len(members), TOO_FEW, TOO_FEW, None, None))
+            rate_rows.append(ChangeRow(label, len(members), TOO_FEW, TOO_FEW, None, None))
+            continue
         cases_rows.append(_cases_change(ctx, label, members, before, after, suppressed))
         rate_rows.append(_rate_change(ctx, label, members, before, after, population, suppressed))
     before_kinds = {ctx.snapshots[s].survey.kind for s in before.survey_ids if s in ctx.snapshots}

@@ -31,8 +31,10 @@ from sdexl.report.figures import (
     LAND,
     MIN_BASE,
     MIN_DIFFERENCE,
+    MIN_OTHERS,
     OWN,
     PEERS,
+    TOO_FEW,
     ItemFigures,
     KeyFigure,
     ReportFigures,
@@ -487,7 +489,8 @@ def reading_guide(figures: ReportFigures, ctx) -> list[str]:
         "og hvordan tallene er beregnet.",
         f"Små tal: For grupperne vises et antal mellem 1 og {t - 1} som \"<{t}\", og en andel eller ændring "
         f"beregnet af et sådant tal som \"{HIDDEN}\". Et tal kan også være skjult, fordi det ellers kunne regnes "
-        "ud fra de viste tal. Kommunens egne tal skjules ikke.",
+        f"ud fra de viste tal. En gruppe med færre end {MIN_OTHERS} andre deltagende kommuner end kommunen selv "
+        f"vises som \"{TOO_FEW}\". Kommunens egne tal skjules ikke.",
         f"Tydelige forskelle: En sætning under en tabel nævner et svar, hvor kommunens andel afviger mindst "
         f"{round(MIN_DIFFERENCE * 100)} procentpoint fra hele landet eller de sammenlignelige kommuner, og hvor "
         f"begge grundlag er mindst {MIN_BASE}.",
@@ -527,7 +530,8 @@ def write_item(sheet: ReportSheet, figures: ReportFigures, item: ItemFigures) ->
         for i, category in enumerate(item.categories)
     ]
     first, last = sheet.table(header, table_rows, ["text", "int", "pct", "pct", "pct", "pct"])
-    base_row = ["Grundlag (n)", item.bases[OWN], *[item.bases[k] for k in GROUPS]]
+    base_row = ["Grundlag (n)", item.bases[OWN],
+                *[TOO_FEW if figures.groups[k].too_few else item.bases[k] for k in GROUPS]]
     base_row[2] = ""
     for col, value in enumerate(base_row):
         sheet.cell(sheet.row, col, value, "int", first_col=col == 0)
