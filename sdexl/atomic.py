@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sdexl import faults
+
 TEMP_SUFFIX = ".tmp"
 
 
@@ -34,6 +36,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     try:
         yield temp
         _fsync(temp)
+        faults.point(f"write:{target.name}")
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ sentence here; a traceback is shown only with ``--debug``.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -28,6 +29,35 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+def writes_workspace(command: str):
+    """For a command that changes the workspace: it holds the workspace lock (sdexl.lock) while it runs,
+    and adds --no-wait. Once the lock is held, what a killed run left is cleared (sdexl.outputs)."""
+
+    def decorate(f):
+        @functools.wraps(f)
+        def wrapper(*args, no_wait: bool = False, **kwargs):
+            from sdexl.lock import WorkspaceBusy, workspace_lock
+            from sdexl.outputs import remove_leftovers
+
+            ws = click.get_current_context().find_object(Context).workspace()
+            say = lambda text: click.echo(text, err=True)  # noqa: E731
+            try:
+                with workspace_lock(ws.state, command, wait=not no_wait, say=say) as held:
+                    removed = remove_leftovers(ws)
+                    if held.stale or removed:
+                        who = f" ({held.stale.describe()})" if held.stale else ""
+                        say(f"An earlier sdexl run{who} was interrupted; {removed} temporary files it left were "
+                            "removed, and what it did not finish is done now.")
+                    return f(*args, **kwargs)
+            except WorkspaceBusy as exc:
+                raise click.ClickException(str(exc)) from exc
+
+        help_text = "If another sdexl command is changing the workspace, stop (exit status 1) instead of waiting."
+        return click.option("--no-wait", is_flag=True, help=help_text)(wrapper)
+
+    return decorate
 
 
 class FriendlyGroup(click.Group):
@@ -144,13 +174,16 @@ def template_schema(output):
 
     text = schema_json()
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        from sdexl import atomic
+
+        atomic.write_text(Path(output), text)
         click.echo(f"Wrote {output}")
     else:
         click.echo(text)
 
 
 @main.command()
+@writes_workspace("generate")
 @click.argument("survey")
 @click.option("-k", "--kommune", "kommuner", multiple=True, help="Kommunekode to generate for (repeatable; default all 98).")
 @pass_ctx
@@ -190,10 +223,12 @@ def _participant_codes(ws, survey: str) -> list[str] | None:
 
 
 @main.command()
+@writes_workspace("harvest")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file instead of text.")
 @click.option("--strict", is_flag=True, help="Exit with status 2 when any file is rejected or needs correction.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the files harvested before, one by one.")
 @pass_ctx
-def harvest(ctx, as_json, strict):
+def harvest(ctx, as_json, strict, verbose):
     """Read every returned file in incoming/ and record the answers.
 
     Files are found in any sub-folder and told apart by content, not name.
@@ -203,7 +238,11 @@ def harvest(ctx, as_json, strict):
     superseded (a later file from the same municipality replaced it) or
     ignored (Excel lock and temp files). Files already harvested are not read
     again, and incoming/ is never changed: originals are archived in .sdexl/.
-    Afterwards the outputs of each survey that got new answers are rebuilt.
+    Afterwards every output that is not current is rebuilt (also when
+    nothing is new: after an interrupted run or a deleted master), and a
+    summary per survey says who is accepted, must correct, is missing, and
+    what to do next. Only one command changes a workspace at a time: a
+    second one waits (or, with --no-wait, stops with exit status 1).
 
     Exit status 0 when the harvest ran, whatever the verdicts; 1 when it could
     not run; with --strict, 2 when a file was rejected or needs correction.
@@ -213,6 +252,7 @@ def harvest(ctx, as_json, strict):
       sdexl harvest
       sdexl harvest --json > harvest.json
       sdexl harvest --strict
+      sdexl harvest --verbose --no-wait
     """
     import json
 
@@ -230,9 +270,15 @@ def harvest(ctx, as_json, strict):
     if as_json:
         click.echo(json.dumps([f.as_json() for f in result.files], ensure_ascii=False, indent=2))
     else:
+        from sdexl.harvest.summary import file_lines, group_files, round_lines
+
+        groups = group_files(result.files)
+        shown = {id(e) for e in groups.new + (groups.seen if verbose else [])}
         for entry in result.files:
-            _echo_harvested(entry)
-        click.echo(f"{len(result.files)} files, {sum(f.new for f in result.files)} new.")
+            if id(entry) in shown:
+                _echo_harvested(entry)
+        for line in file_lines(groups, verbose) + round_lines(ws):
+            click.echo(line)
     for note in notes:
         click.echo(note, err=True)
     if strict and result.has_problems:
@@ -321,6 +367,11 @@ def status(ctx, survey, as_json, xlsx, show_all):
     _echo_participation(result, survey)
     for note in result.notes:
         click.echo(note, err=True)
+    from sdexl.outputs import out_of_date
+
+    if out_of_date(ws, survey):
+        click.echo(f"The outputs in {ws.output_dir(survey)} are not current (missing, changed, or built before the "
+                   f"latest files or settings); 'sdexl build {survey}' or the next harvest rebuilds them.", err=True)
 
 
 def _day(iso: str | None, count: int = 1) -> str:
@@ -412,6 +463,7 @@ def participants(ctx, survey, action, kommuner):
 
 
 @main.command()
+@writes_workspace("send")
 @click.argument("survey")
 @click.argument("what", type=click.Choice(["invitations", "reminders", "feedback", "receipts"]))
 @click.option("-k", "--kommune", "kommuner", multiple=True, help="Kommunekode to send to (repeatable; default: all who should get it).")
@@ -523,22 +575,37 @@ def _echo_outcomes(result, show_skipped: bool) -> None:
 
 
 @main.command()
+@writes_workspace("build")
 @click.argument("survey")
+@click.option("--force", is_flag=True, help="Rebuild even when the outputs are current.")
 @pass_ctx
-def build(ctx, survey):
+def build(ctx, survey, force):
     """Rebuild output/SURVEY/ (master.xlsx, data.csv, data.parquet) from the ledger.
 
-    Reads no returned files: use it after importing reference data or changing
-    the small-cell threshold. 'sdexl harvest' does the same after harvesting.
+    Reads no returned files. Outputs that are current (built from the same
+    ledger state, survey definitions, reference data and settings, and not
+    changed or deleted since) are left as they are; --force rebuilds them
+    anyway. 'sdexl harvest' rebuilds whatever is not current, too.
 
     \b
     Example:
       sdexl build sde-2024
     """
-    from sdexl.publish.master import build_from_ledger
+    from sdexl.outputs import refresh
 
     ws = ctx.workspace()
-    for path in build_from_ledger(ws, survey):
+    ws.survey(survey)  # an unknown survey id fails here with the list of known ones
+    result = refresh(ws, only={survey}, force={survey} if force else set())
+    if survey in result.failed:
+        raise click.ClickException(f"Outputs for {survey} could not be built: {result.failed[survey]}")
+    if survey in result.current:
+        click.echo(f"The outputs in {ws.output_dir(survey)} are current (nothing changed since they were built); "
+                   "--force rebuilds them.")
+    elif survey not in result.built:  # no submission in the ledger: build_from_ledger says so
+        from sdexl.publish.master import build_from_ledger
+
+        result.built[survey] = build_from_ledger(ws, survey)
+    for path in result.built.get(survey, []):
         click.echo(f"Wrote {path}")
 
 
@@ -574,6 +641,7 @@ def reference():
 
 
 @reference.command("population")
+@writes_workspace("reference population")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @pass_ctx
 def reference_population(ctx, file):
@@ -598,6 +666,7 @@ def reference_population(ctx, file):
 
 
 @reference.command("contacts")
+@writes_workspace("reference contacts")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @pass_ctx
 def reference_contacts(ctx, file):
@@ -626,6 +695,7 @@ def reference_contacts(ctx, file):
 
 
 @reference.command("socio")
+@writes_workspace("reference socio")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @pass_ctx
 def reference_socio(ctx, file):

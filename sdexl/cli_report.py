@@ -10,10 +10,11 @@ from pathlib import Path
 
 import click
 
-from sdexl.cli import main, pass_ctx, reference
+from sdexl.cli import main, pass_ctx, reference, writes_workspace
 
 
 @reference.command("comparable")
+@writes_workspace("reference comparable")
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("-k", "k", type=click.IntRange(1, 20), default=5, show_default=True, help="Municipalities per computed group.")
 @pass_ctx
@@ -76,6 +77,7 @@ def _codes(values: tuple[str, ...]) -> list[str] | None:
 
 
 @main.command()
+@writes_workspace("report")
 @click.argument("survey")
 @click.option("-k", "--kommune", "kommuner", multiple=True, help="Only this kommunekode (repeatable).")
 @click.option("--no-pdf", is_flag=True, help="Write the xlsx reports only, without LibreOffice PDF copies.")
@@ -108,6 +110,7 @@ def report(ctx, survey, kommuner, no_pdf):
 
 
 @main.command("import")
+@writes_workspace("import")
 @click.argument("survey")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False),

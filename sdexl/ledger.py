@@ -121,6 +121,24 @@ MIGRATIONS: list[tuple[str, str]] = [
     );
     CREATE INDEX mail_by_kommune ON mail (survey_id, kind, kommunekode);
     """),
+    # which outputs are current (sdexl/outputs.py). outputs: each file of output/SURVEY/ with the
+    # fingerprint of the ledger state, definitions, reference data and settings it was built from, and
+    # the hash it was written with; a missing, changed or stale file is rebuilt by the next command.
+    # unsettled: submissions recorded whose after-steps (supersede, feedback, receipt) a killed harvest
+    # did not finish; the next harvest finishes them.
+    ("outputs", """
+    CREATE TABLE outputs (
+        path      TEXT PRIMARY KEY,
+        survey_id TEXT NOT NULL,
+        state     TEXT NOT NULL,
+        sha256    TEXT NOT NULL,
+        built_at  TEXT NOT NULL
+    );
+    CREATE INDEX outputs_by_survey ON outputs (survey_id);
+    CREATE TABLE unsettled (
+        sha256 TEXT PRIMARY KEY REFERENCES submissions (sha256)
+    );
+    """),
     # earlier rounds loaded with `sdexl import` (sdexl/import_round.py): the source file, its hash and the column
     # mapping. The data itself is stored as one submission per municipality with ident_source = 'import'.
     ("imports", """
@@ -150,13 +168,34 @@ class Issued:
     generated_at: str
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    """The ledger, migrated. ``readonly`` (``status``): a connection that cannot write, so it never waits
+    for a writer's lock; a ledger that does not exist yet or needs a migration is opened normally."""
+    if readonly and Path(path).exists():
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        try:
+            if not _pending(conn):
+                return conn
+        except sqlite3.DatabaseError:  # a hot journal left by a killed writer: only a writer may roll it back
+            pass
+        conn.close()
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
-    _migrate(conn)
+    if _pending(conn):  # read first: an up-to-date ledger is opened without a write (status never waits)
+        _migrate(conn)
     return conn
+
+
+def _pending(conn: sqlite3.Connection) -> bool:
+    if conn.execute("PRAGMA user_version").fetchone()[0]:
+        return True
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'").fetchone():
+        return True
+    done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+    return any(name not in done for name, _ in MIGRATIONS)
 
 
 @contextmanager

@@ -65,6 +65,15 @@ CATALOGUE: dict[str, Message] = {
         "Fanen {sheet} har samme kolonner som fanen {expected}; dens sager er læst med. Saml gerne alle sager på "
         "fanen {expected}, så de ikke tælles to gange."
     ),
+    "copied-sheet-same-cases": _i(
+        "Fane {sheet}: {rows} (række {rows_list}) er de samme sager med de samme svar som på fanen {other} og er "
+        "kun talt med én gang. Slet gerne de dobbelte rækker."
+    ),
+    "copied-sheet-conflict": _e(
+        "{where}: sagsnummeret '{value}' står også på fanen {other_sheet}, celle {other_cell}, men med andre svar "
+        "i {questions}. Hvilke svar er de rigtige? Ret eller slet den forkerte af de to "
+        "rækker, så sagen kun står én gang, eller giv sagerne hver sit sagsnummer, hvis det er to borgere."
+    ),
     "extra-entry-sheet-ignored": _e(
         "Fanen {sheet} har samme kolonner som fanen {expected}, men der læses højst {limit} ekstra faner, så dens "
         "sager er ikke læst. Saml alle sager på fanen {expected}, og send filen igen."
@@ -156,6 +165,37 @@ CATALOGUE: dict[str, Message] = {
     "duplicate": _i("Filen {file} er helt identisk med {original}, som allerede er modtaget, og er ikke indlæst igen."),
     "superseded": _i("Filen {file} er erstattet af en nyere fil fra samme kommune: {newer}."),
     "ignored-file": _i("Filen {file} er en midlertidig fil eller en låsefil og er sprunget over."),
+    # --- Returns that came as a mail or a zip file (harvest/mailbox.py) ---------
+    "unpacked-mail": _i(
+        "Filen {file} er en gemt mail. De vedhæftede regneark er læst hver for sig ({names}){skipped}."
+    ),
+    "unpacked-zip": _i("Filen {file} er en zip-fil. Regnearkene i den er læst hver for sig ({names}){skipped}."),
+    "from-mail": _i("Filen {file} er modtaget som vedhæftet fil i mailen {container}."),
+    "from-zip": _i("Filen {file} er pakket ud af zip-filen {container}."),
+    "mail-without-workbook": _e(
+        "Mailen {file} har intet regneark vedhæftet{only}. Vedhæft det udfyldte regneark (.xlsx) til en mail, "
+        "og send det igen."
+    ),
+    "zip-without-workbook": _e(
+        "Zip-filen {file} indeholder intet regneark{only}. Send det udfyldte regneark (.xlsx), gerne som "
+        "almindelig vedhæftet fil."
+    ),
+    "archive-too-large": _e(
+        "Filen {file} indeholder for meget til at blive pakket ud ({detail}) og er ikke læst af "
+        "sikkerhedshensyn. Send det udfyldte regneark (.xlsx) som almindelig vedhæftet fil."
+    ),
+    "archive-encrypted": _e(
+        "Zip-filen {file} er beskyttet med en adgangskode og kan ikke pakkes ud. Send det udfyldte regneark "
+        "(.xlsx) uden adgangskode, gerne som almindelig vedhæftet fil."
+    ),
+    "nested-too-deep": _e(
+        "Filen {file} ligger inde i flere pakkede filer (mails eller zip-filer) i hinanden og er ikke pakket "
+        "ud. Send det udfyldte regneark (.xlsx) som almindelig vedhæftet fil."
+    ),
+    "msg-unsupported": _e(
+        "Filen {file} er en Outlook-mail (.msg), som vi ikke kan læse. Send det udfyldte regneark (.xlsx) som "
+        "vedhæftet fil til en almindelig mail, eller gem det vedhæftede regneark fra mailen, og send det."
+    ),
     # --- Finding the columns and rows ---------------------------------------
     "id-row-missing": _w(
         "Fane {sheet}: rækken med spørgsmålenes id'er (række {expected_row} i skabelonen) mangler, så kolonnerne "
@@ -238,6 +278,11 @@ CATALOGUE: dict[str, Message] = {
     "cpr-masked": _w(
         "{where}: teksten i {question} indeholder noget, der ligner et CPR-nummer. Det er erstattet med "
         "XXXXXX-XXXX og bliver ikke indsamlet. Slet CPR-numre fra regnearket."
+    ),
+    "text-too-long": _w(
+        "{where}: teksten i {question} er {length} tegn lang, men en celle i Excel kan højst rumme {limit} tegn. "
+        "Kun de første {limit} tegn er læst med; resten er skåret af. Forkort gerne teksten, så det vigtigste "
+        "står først."
     ),
     # --- One case (row) or the form ---------------------------------------
     "required-missing": _e("{where}: {question} er ikke besvaret. {how}"),
@@ -333,6 +378,16 @@ TITLES: dict[str, str] = {
     "duplicate": "Filen er modtaget før",
     "superseded": "Filen er erstattet af en nyere",
     "ignored-file": "Midlertidig fil eller låsefil",
+    "unpacked-mail": "En gemt mail; de vedhæftede filer er læst hver for sig",
+    "unpacked-zip": "En zip-fil; filerne i den er læst hver for sig",
+    "from-mail": "Modtaget som vedhæftet fil i en mail",
+    "from-zip": "Pakket ud af en zip-fil",
+    "mail-without-workbook": "Mailen har intet regneark vedhæftet",
+    "zip-without-workbook": "Zip-filen indeholder intet regneark",
+    "archive-too-large": "Mailen eller zip-filen indeholder for meget",
+    "archive-encrypted": "Zip-filen er beskyttet med adgangskode",
+    "nested-too-deep": "For mange pakkede filer i hinanden",
+    "msg-unsupported": "Outlook-mails (.msg) kan ikke læses",
     "id-row-missing": "Rækken med spørgsmålenes id'er mangler",
     "header-near-miss": "Overskriften er ændret en smule",
     "missing-question-column": "Kolonnen til et spørgsmål mangler",
@@ -357,6 +412,7 @@ TITLES: dict[str, str] = {
     "not-a-date": "Svaret kan ikke læses som en dato",
     "personal-invalid": "Et personligt felt kan ikke læses",
     "cpr-masked": "CPR-nummer fjernet",
+    "text-too-long": "Teksten er for lang til en celle og er skåret af",
     "personal-in-text": "Navn eller fødselsdato fjernet fra en tekst",
     "case-ref-is-personal": "Sagsnummeret indeholder navn eller fødselsdato",
     "case-ref-is-cpr": "Sagsnummeret ligner et CPR-nummer",
@@ -376,6 +432,8 @@ TITLES: dict[str, str] = {
     "empty-form": "Skemaet er ikke udfyldt",
     "extra-entry-sheet": "En ekstra fane med sager er læst med",
     "extra-entry-sheet-ignored": "En ekstra fane med sager er ikke læst",
+    "copied-sheet-same-cases": "Samme sag på to faner, talt én gang",
+    "copied-sheet-conflict": "Samme sagsnummer med forskellige svar på to faner",
     "too-many-rows": "For mange udfyldte rækker",
     "formula-in-answer": "Svaret er en formel",
     "more-issues": "Flere celler med samme problem",
@@ -399,6 +457,8 @@ PHRASES: dict[str, str] = {
     "where-moved": "{where} (celle {sent} i den fil, I sendte)",
     "where-case-moved": "Fane {sheet}, celle {cell} (sag {case}; celle {sent} i den fil, I sendte)",
     "and": " og ",
+    "only-other-files": ", kun {names}, som ikke er regneark",
+    "skipped-files": "; filer, der ikke er regneark, er ikke læst: {names}",
 }
 
 

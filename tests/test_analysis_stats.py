@@ -22,8 +22,10 @@ def test_variation_known_values():
 
 
 def test_variation_edge_cases_are_explained():
-    with_zero = variation([0.0, 1.0, 2.0])
-    assert with_zero.max_min_ratio is None and "0" in with_zero.ratio_note
+    with_zero = variation([0.0, 1.0, 2.0])  # the ratio is among the municipalities with cases
+    assert (with_zero.minimum, with_zero.lowest_with_cases, with_zero.max_min_ratio) == (0.0, 1.0, 2.0)
+    only_one = variation([0.0, 0.0, 2.0])
+    assert only_one.max_min_ratio is None and "mindst 2 kommuner med sager" in only_one.ratio_note
     one = variation([0.7])
     assert (one.q1, one.q3, one.cv) == (0.7, 0.7, None) and "mindst 2" in one.cv_note
     assert variation([]).n == 0

@@ -14,6 +14,8 @@ import zipfile
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sdexl import messages, privacy
 from sdexl.cli import main
@@ -34,7 +36,9 @@ def test_cpr_numbers_in_every_common_form_are_found_and_masked(text):
     assert privacy.CPR_MASK in masked and "1234" not in masked and "0001" not in masked
 
 
-@pytest.mark.parametrize("text", ["2500000", "2.500.000 kr.", "1234567890", "991399-1234", "tlf 12345678", "3212801234"])
+@pytest.mark.parametrize(
+    "text", ["2500000", "2.500.000 kr.", "1234567890", "991399-1234", "tlf 12345678", "3212801234"]
+)
 def test_ordinary_numbers_are_not_cpr(text):
     assert privacy.find_cpr(text) == [] and privacy.mask_cpr(text) == text
 
@@ -67,6 +71,121 @@ def test_the_rows_name_and_birth_date_are_removed_from_text():
     assert privacy.Personal.of("Bo", None).scrub("Bo bor her")[0] == "Bo bor her"  # names under 3 letters
 
 
+# --- the pre-check never skips a real match -----------------------------------------------------------
+
+
+def _reference_scrub(person: privacy.Personal, text):
+    """Personal.scrub as it was before the pre-check: every pattern run on every text."""
+    import re
+
+    if not isinstance(text, str) or not person:
+        return text, False, False
+    found_name = found_date = False
+    if person.birth_date is not None:
+        text, n = privacy._date_pattern(person.birth_date).subn(privacy.DATE_MASK, text)
+        found_date = n > 0
+    for name in person.names:
+        pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split(" "))) + r"(?!\w)", re.IGNORECASE)
+        text, n = pattern.subn(privacy.NAME_MASK, text)
+        found_name = found_name or n > 0
+    return text, found_name, found_date
+
+
+def _written_dates(date: dt.date) -> list[str]:
+    d, m, y = date.day, date.month, date.year
+    forms = [f"{d:02d}{m:02d}{y % 100:02d}", f"{d:02d}{m:02d}{y}"]
+    for sep in "-./ ":
+        for day in {str(d), f"{d:02d}"}:
+            for month in {str(m), f"{m:02d}"}:
+                forms += [f"{day}{sep}{month}{sep}{y}", f"{day}{sep}{month}{sep}{y % 100:02d}"]
+    return forms
+
+
+def test_case_folding_matches_the_regex_engine_for_every_character():
+    """The name pre-check compares privacy.fold()ed text: it may only skip a text when the regex would.
+
+    re.IGNORECASE treats two characters alike when their simple lowercase is equal, or when they are
+    in the engine's table of extra cases; either way their fold() must be equal.
+    """
+    import _sre
+    import sys
+    from re import _casefix
+
+    different = []
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        if privacy.fold(char) != privacy.fold(chr(_sre.unicode_tolower(code))):
+            different.append(hex(code))
+    for code, alike in _casefix._EXTRA_CASES.items():
+        different += [hex(other) for other in alike if privacy.fold(chr(code)) != privacy.fold(chr(other))]
+    assert different == []
+
+
+def test_the_turkish_and_other_odd_letters_still_find_the_name():
+    person = privacy.Personal.of("Kim Østergård", dt.date(1990, 2, 3))
+    for text in ("\u212aim østergård", "KİM ØSTERGÅRD", "kım Østergård", "kim\u00a0\t østergård", "Kim ØSTERGÅRD."):
+        assert person.scrub(text) == _reference_scrub(person, text)
+        assert person.scrub(text)[1], text
+
+
+_PEOPLE = [
+    privacy.Personal.of("Karen Blixen", dt.date(1985, 4, 17)),
+    privacy.Personal.of("Søren Aabye Kierkegaard", dt.date(2001, 1, 5)),
+    privacy.Personal.of("Ida", dt.date(1999, 12, 31)),
+    privacy.Personal.of("  Ib   Åse-Marie  ", None),
+    privacy.Personal.of(None, dt.date(1970, 10, 1)),
+]
+
+
+@st.composite
+def _texts(draw):
+    """Text around the person's own words and dates, in any case, with odd letters and separators."""
+    person = draw(st.sampled_from(_PEOPLE))
+    pieces = []
+    words = [w for name in person.names for w in name.split(" ")]
+    dates = _written_dates(person.birth_date) if person.birth_date else []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["noise", "word", "date", "space"]))
+        if kind == "word" and words:
+            word = draw(st.sampled_from(words))
+            flips = draw(st.lists(st.booleans(), min_size=len(word), max_size=len(word)))
+            pieces.append("".join(c.swapcase() if f else c for c, f in zip(word, flips, strict=True)))
+        elif kind == "date" and dates:
+            pieces.append(draw(st.sampled_from(dates)))
+        elif kind == "space":
+            pieces.append(draw(st.sampled_from([" ", "  ", "\t", "\u00a0", "\n", "-", ".", ","])))
+        else:
+            pieces.append(
+                draw(
+                    st.text(alphabet=st.sampled_from("aeKkSsIi\u0130\u0131\u017f\u212aØøÅå0123456789 .-/"), max_size=8)
+                )
+            )
+    return person, "".join(pieces)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_texts())
+def test_the_pre_check_never_skips_a_name_or_date_the_patterns_find(case):
+    person, text = case
+    assert person.scrub(text) == _reference_scrub(person, text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789-. \u2013x"), max_size=16))
+def test_the_length_check_never_skips_a_cpr_number(text):
+    import re
+
+    assert privacy.find_cpr(text) == [
+        m[0] for m in privacy._CPR.finditer(text) if privacy._plausible(m["d"] or m["d2"], m["m"] or m["m2"])
+    ]
+    assert privacy.mask_cpr(text) == privacy._CPR.sub(
+        lambda m: privacy.CPR_MASK if privacy._plausible(m["d"] or m["d2"], m["m"] or m["m2"]) else m[0], text
+    )
+    assert re.search(r"\d{6}", text) or privacy.find_cpr(text) == []
+
+
 # --- CSV --------------------------------------------------------------------------------------------
 
 
@@ -97,7 +216,9 @@ def harvested(workspace):
     rows = [
         case(CPR_A),
         case(CPR_B),
-        case("S3", navn=NAME, foedselsdato="1985-04-17", bemaerkninger=f"{NAME} flyttede ind 17-04-1985, cpr {CPR_TEXT}"),
+        case(
+            "S3", navn=NAME, foedselsdato="1985-04-17", bemaerkninger=f"{NAME} flyttede ind 17-04-1985, cpr {CPR_TEXT}"
+        ),
         case("S4", q01_koen=CPR_CHOICE),
         case("Karen-7", navn="Karen Hansen"),
         case("S6", bemaerkninger=FORMULA, q04_tekst="+SUM(1;2)"),

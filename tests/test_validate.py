@@ -604,7 +604,7 @@ class _Any(dict):
 def test_every_catalogue_entry_renders_to_a_sentence():
     for code, entry in messages.CATALOGUE.items():
         assert entry.severity in ("error", "warning", "info"), code
-        text = entry.template.format_map(_Any(how="Skriv et tal.", hint=""))
+        text = entry.template.format_map(_Any(how="Skriv et tal.", hint="", skipped=""))
         assert text.rstrip().endswith((".", "?")), code
 
 

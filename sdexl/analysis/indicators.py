@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sdexl.analysis.bases import group_verdict, rejected_by_row, single_verdict, sum_whole
 from sdexl.analysis.records import complete
 from sdexl.analysis.snapshot import KOMMUNEKODE, Snapshot
 from sdexl.survey.model import Question, Survey
@@ -118,19 +119,31 @@ def _case_rows(snapshot: Snapshot) -> list[tuple]:
 
 
 def _aggregate_rows(snapshot: Snapshot) -> list[tuple]:
+    """One row per valid figure, by the base rule (sdexl.analysis.bases).
+
+    A band group enters only as a whole (every band valid and adding up to the
+    number of cases), so Kommuner, Udvikling and Land count the same
+    municipalities; the optional exit reasons count with blanks as 0 once one
+    reason is given.
+    """
     survey = snapshot.survey
     single = {CASES: cases_question(survey), BOTILBUD_TOTAL: total_question(survey)}
+    groups = {ind: tuple(band_questions(survey, ind)) for ind in BAND_INDICATORS}
+    by_row = rejected_by_row(snapshot.rejected)
     rows: list[tuple] = []
-    for record in snapshot.records.to_dict("records"):
+    for label, record in zip(snapshot.records.index, snapshot.records.to_dict("records")):
         code = str(record[KOMMUNEKODE])
+        rejected = by_row.get(label, {})
         for indicator, question in single.items():
-            if question is not None and _number(record.get(question.id)) is not None:
+            if question is not None and single_verdict(record, question, rejected) is None:
                 rows.append((code, indicator, "", _number(record[question.id])))
-        for indicator in BAND_INDICATORS:
-            for question in band_questions(survey, indicator):
-                value = _number(record.get(question.id))
-                if value is not None:
-                    rows.append((code, indicator, question.code, value))
+        for indicator, questions in groups.items():
+            if not questions:
+                continue
+            optional = not any(q.required for q in questions)
+            verdict = group_verdict(record, questions, sum_whole(survey, questions), rejected, optional)
+            if verdict.reason is None:
+                rows += [(code, indicator, q.code, v) for q, v in zip(questions, verdict.values)]
     return rows
 
 

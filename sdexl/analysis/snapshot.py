@@ -38,6 +38,11 @@ class Snapshot:
     submissions: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Data quality: columns code, severity, count.
     issue_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Answers harvest rejected (stored as None in ``records``): (index label of
+    # the record in ``records``, question id) -> the code of the issue that
+    # rejected it ("required-missing", "rule-at-most", "" when unknown). An
+    # empty cell that was not rejected is simply not answered.
+    rejected: dict[tuple, str] = field(default_factory=dict)
 
     @property
     def survey_id(self) -> str:

@@ -8,11 +8,24 @@ number. Every result carries its base, so each table can say what n is.
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
 
+from sdexl.analysis.bases import (  # noqa: F401  (re-exported: the sheets import them from here)
+    BAND_NOT_ANSWERED,
+    BAND_REJECTED,
+    MISMATCH,
+    NOT_ANSWERED,
+    REJECTED,
+    group_verdict,
+    present,
+    rejected_by_row,
+    single_verdict,
+    sum_whole,
+)
 from sdexl.analysis.snapshot import KOMMUNEKODE
 from sdexl.reference import by_code, kkr_names
 from sdexl.survey.model import Question, Survey
@@ -43,10 +56,11 @@ class Distribution:
     categories: list[str]
     counts: list[int]
     base: int  # the denominator of the percentages
-    respondents: int  # records with an answer
-    missing: int  # records without an answer (not asked, left empty or excluded for errors)
-    # Bands: municipalities left out although they answered, by reason
-    # (INCOMPLETE: not every band a valid number; MISMATCH: bands do not sum to the whole).
+    respondents: int  # records used (for bands: municipalities whose band set counts)
+    missing: int  # records not used, for any reason: ``sum(excluded.values())``
+    # Every record not used, by reason (sdexl.analysis.bases): NOT_ANSWERED and
+    # REJECTED for one question; for band groups also WHOLE_*, BAND_*, MISMATCH,
+    # NONE_GIVEN. respondents + missing = all records.
     excluded: dict[str, int] = field(default_factory=dict)
 
     def pct(self, i: int) -> float | None:
@@ -59,18 +73,7 @@ class NumberSummary:
     total: float | None
     mean: float | None
     median: float | None
-
-
-def present(value) -> bool:
-    """An answer that counts: not None/NaN and not an empty string."""
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return value.strip() != ""
-    try:
-        return not bool(pd.isna(value))
-    except (TypeError, ValueError):  # a list or other non-scalar: an answer
-        return True
+    excluded: dict[str, int] = field(default_factory=dict)  # records without a valid answer, by reason
 
 
 def analysis_items(survey: Survey) -> list[Item]:
@@ -99,71 +102,81 @@ def _fill_group(item: Item, groups: dict[str, list[Question]], survey: Survey) -
         return item
     questions = tuple(groups[item.title])
     title = questions[0].section or item.title
-    ids = {q.id for q in questions}
-    whole = next((r.whole for r in survey.rules if r.kind == "sum_equals" and set(r.parts or ()) == ids), None)
-    return Item("bands", title, questions, whole)
+    return Item("bands", title, questions, sum_whole(survey, questions))
 
 
 def _title(q: Question) -> str:
     return f"{q.number}. {q.label}" if q.number else q.label
 
 
-def distribution(records: pd.DataFrame, item: Item) -> Distribution:
+Rejected = dict  # Snapshot.rejected: (record label, question id) -> issue code
+
+
+def distribution(records: pd.DataFrame, item: Item, rejected: Rejected | None = None) -> Distribution:
+    """Counts per category over the records the base rule uses (sdexl.analysis.bases).
+
+    ``rejected`` (``Snapshot.rejected``) tells a rejected answer from one left
+    empty; the records' index labels are its keys, so a subset (one KKR) works.
+    """
+    by_row = rejected_by_row(rejected or {})
     if item.kind == "bands":
-        return _band_distribution(records, item)
+        return _band_distribution(records, item, by_row)
     q = item.questions[0]
-    answers = [a for a in (records[q.id].tolist() if q.id in records.columns else []) if present(a)]
+    answers, excluded = [], Counter()
+    for label, record in zip(records.index, records.to_dict("records")):
+        reason = single_verdict(record, q, by_row.get(label, {}))
+        if reason is None:
+            answers.append(record[q.id])
+        else:
+            excluded[reason] += 1
     labels = q.labels
     if q.type == "multi":
         picked = [set(str(a).split(MULTI_SEPARATOR)) for a in answers]
         counts = [sum(label in p for p in picked) for label in labels]
     else:
         counts = [sum(str(a) == label for a in answers) for label in labels]
-    return Distribution(labels, counts, len(answers), len(answers), len(records) - len(answers))
+    return Distribution(labels, counts, len(answers), len(answers), sum(excluded.values()), dict(excluded))
 
 
-INCOMPLETE = "incomplete"  # a band is missing or was not a valid number (excluded on harvest)
-MISMATCH = "mismatch"  # the bands do not sum to the whole
-DROPPED = "dropped"  # no band, though the whole is above 0 (left empty, or dropped by the harvest's sum rule)
+def optional_group(item: Item) -> bool:
+    """A group of counts nobody has to fill in (the exit reasons): blanks beside a given one are 0."""
+    return item.kind == "bands" and not any(q.required for q in item.questions)
 
 
-def _band_distribution(records: pd.DataFrame, item: Item) -> Distribution:
-    """Band counts summed over the municipalities whose band set is whole and valid.
+def _band_distribution(records: pd.DataFrame, item: Item, by_row: dict) -> Distribution:
+    """Band counts summed over the municipalities whose band set counts by the base rule.
 
-    A municipality counts only when every band of the group is a valid number:
-    with one band rejected (say -2 or 2.5) the others would distort the
-    distribution. When the group has a sum rule and the whole is given, a set
-    of bands that does not add up to it (or that is missing altogether, as the
-    harvest drops every band when the sum rule fails) is left out too.
+    See ``sdexl.analysis.bases.group_verdict``: every band valid and adding up to
+    the number it splits (question 2), which must itself be valid; for an
+    optional group (exit reasons) at least one count given, blanks counting 0.
     """
-    rows = records.to_dict("records")
-    answered = []
-    excluded = {INCOMPLETE: 0, MISMATCH: 0, DROPPED: 0}
-    for r in rows:
-        given = [present(r.get(q.id)) for q in item.questions]
-        whole = r.get(item.whole) if item.whole else None
-        whole_given = present(whole) and not isinstance(whole, str)
-        if not any(given):
-            if whole_given and whole > 0:
-                excluded[DROPPED] += 1
+    optional = optional_group(item)
+    totals = [0.0] * len(item.questions)
+    used, excluded = 0, Counter()
+    for label, record in zip(records.index, records.to_dict("records")):
+        verdict = group_verdict(record, item.questions, item.whole, by_row.get(label, {}), optional)
+        if verdict.reason is not None:
+            excluded[verdict.reason] += 1
             continue
-        if not all(given):
-            excluded[INCOMPLETE] += 1
-        elif whole_given and sum(r[q.id] for q in item.questions) != whole:
-            excluded[MISMATCH] += 1
-        else:
-            answered.append(r)
-    counts = [int(sum(r[q.id] for r in answered)) for q in item.questions]
+        used += 1
+        totals = [t + v for t, v in zip(totals, verdict.values)]
+    counts = [int(t) for t in totals]
     labels = [q.short or q.label for q in item.questions]
-    left_out = {reason: n for reason, n in excluded.items() if n}
-    return Distribution(labels, counts, sum(counts), len(answered), len(rows) - len(answered), left_out)
+    return Distribution(labels, counts, sum(counts), used, sum(excluded.values()), dict(excluded))
 
 
-def number_summary(records: pd.DataFrame, q: Question) -> NumberSummary:
-    values = [float(v) for v in (records[q.id].tolist() if q.id in records.columns else []) if present(v)]
+def number_summary(records: pd.DataFrame, q: Question, rejected: Rejected | None = None) -> NumberSummary:
+    by_row = rejected_by_row(rejected or {})
+    values, excluded = [], Counter()
+    for label, record in zip(records.index, records.to_dict("records")) if q.id in records.columns else []:
+        reason = single_verdict(record, q, by_row.get(label, {}))
+        if reason is None:
+            values.append(float(record[q.id]))
+        else:
+            excluded[reason] += 1
     if not values:
-        return NumberSummary(0, None, None, None)
-    return NumberSummary(len(values), sum(values), statistics.fmean(values), statistics.median(values))
+        return NumberSummary(0, None, None, None, dict(excluded))
+    return NumberSummary(len(values), sum(values), statistics.fmean(values), statistics.median(values), dict(excluded))
 
 
 def with_places(records: pd.DataFrame) -> pd.DataFrame:

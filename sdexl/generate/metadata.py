@@ -8,7 +8,6 @@ custom document properties (survive most resaves; read without parsing sheets).
 from __future__ import annotations
 
 import io
-import os
 import re
 import zipfile
 from dataclasses import asdict, dataclass
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from xlsxwriter.workbook import Workbook
 
-from sdexl import layout
+from sdexl import atomic, layout
 from sdexl.generate.styles import Styles
 
 
@@ -70,7 +69,5 @@ def protect_structure(xlsx: bytes) -> bytes:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder, so no half-written workbook is left."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    """Write via a temporary file in the same folder, so no half-written workbook is left (sdexl.atomic)."""
+    atomic.write_bytes(path, data)

@@ -24,6 +24,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from sdexl import layout, messages
+from sdexl.harvest import opened
 from sdexl.harvest.report import Issue, Severity
 
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")  # legacy .xls, and encrypted OOXML
@@ -183,7 +184,7 @@ def _ole_streams_by_bytes(path: Path) -> set[str]:
 
 def _inspect_zip(path: Path, limits: Limits) -> Container:
     try:
-        with zipfile.ZipFile(path) as zf:
+        with opened.zip_file(path) as zf:
             return _inspect_open_zip(zf, limits)
     except RuntimeError:  # zipfile: "File ... is encrypted, password required"
         return _fatal("encrypted", "encrypted")

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from sdexl import messages
-from sdexl.harvest.container import Container, Finding, inspect, read_column_ids, read_facts, sdexl_properties
+from sdexl.harvest import opened
+from sdexl.harvest.container import LIMITS, Container, Finding, inspect, read_column_ids, read_facts, sdexl_properties
 from sdexl.harvest.identify import Clues, identify
+from sdexl.harvest.mailbox import examine_container, source_notes
 from sdexl.harvest.report import FileReport, Identification, Issue, Verdict
 from sdexl.ledger import Issued
 from sdexl.survey.model import Survey
@@ -40,9 +42,17 @@ class Outcome:
 def examine(archived: Path, name: str, surveys: dict[str, Survey], issued: dict[str, Issued], workdir: Path) -> Outcome:
     """``archived``: the archive copy; ``name``: where it arrived ("incoming/.../101_København.xlsx");
     ``workdir``: an empty folder this call may use (the caller removes it, even after a timeout)."""
+    with opened.once(archived, max_bytes=LIMITS.max_file_bytes):  # the container check and the reader share one open zip
+        return _examine(archived, name, surveys, issued, workdir)
+
+
+def _examine(archived: Path, name: str, surveys, issued, workdir: Path) -> Outcome:
     display = PurePosixPath(name).name
+    unpacked = examine_container(archived, name)  # a mail or zip: its attachments are files of their own
+    if unpacked is not None:
+        return unpacked
     container = inspect(archived)
-    issues = [f.issue(display) for f in container.findings]
+    issues = source_notes(name) + [f.issue(display) for f in container.findings]
     if not container.readable:
         return Outcome("rejected", container.kind, FileReport(issues=issues))
     # The reader names the file in its messages and picks its parser by the

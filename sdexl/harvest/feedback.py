@@ -32,7 +32,7 @@ from sdexl.generate.metadata import Metadata
 from sdexl.generate.workbook import Prefill, Problem, write_workbook
 from sdexl.harvest.read import Located, locate
 from sdexl.harvest.report import FileReport, Record
-from sdexl.harvest.validate import Cell, validate_cases
+from sdexl.harvest.validate import Cell, cases_read, rows_counted_once, validate_cases
 from sdexl.reference import Municipality, lookup
 from sdexl.survey.load import version_hash
 from sdexl.survey.model import Survey
@@ -125,14 +125,16 @@ def _case_rows(survey: Survey, report: FileReport, found: Located | None):
     rows: list[dict[str, Any]] = []
     where: Where = {}
     main = {rec.row: rec for rec in report.records if rec.row is not None}
-    sheets = [(found.sheet, found.rows, main)]
+    sheets = [(found.sheet, found.rows, main, set())]
+    seen = cases_read(survey, found.sheet, found.rows, report)
     for name, extra_rows in found.extra:
         # The report's records of a copied sheet carry no row: read that sheet's again to write them canonically.
         again = validate_cases(survey, name, extra_rows, None, found.missing)
-        sheets.append((name, extra_rows, {rec.row: rec for rec in again.records}))
-    for sheet, sheet_rows, records in sheets:
+        once = rows_counted_once(survey, seen, name, extra_rows, again)  # copied along: written once, as counted
+        sheets.append((name, extra_rows, {rec.row: rec for rec in again.records}, once))
+    for sheet, sheet_rows, records, once in sheets:
         for row in sheet_rows:
-            if not any(cell.filled for cell in row.cells.values()):
+            if row.row in once or not any(cell.filled for cell in row.cells.values()):
                 continue
             index = len(rows)
             rows.append({key: _value(columns[key], cell, records.get(row.row)) for key, cell in row.cells.items()})

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sdexl import faults
 from sdexl.workspace import Workspace
 
 # Files a consultant's tools leave behind. Excel writes "~$name.xlsx" while a
@@ -72,11 +74,31 @@ def _describe(ws: Workspace, path: Path) -> Incoming:
     received = dt.datetime.fromtimestamp(info.st_mtime, tz=dt.UTC)
     return Incoming(
         path=path,
-        name=path.relative_to(ws.root).as_posix(),
+        name=shown_path(path.relative_to(ws.root).as_posix()),
         size=info.st_size,
         received_at=received.isoformat(timespec="microseconds"),
         ignored=is_ignored(path),
     )
+
+
+def shown_path(text: str) -> str:
+    """``text`` as valid Unicode: bytes of a name that are not UTF-8 become ``\\xNN``.
+
+    Unzipping a Windows archive leaves names in the archive's code page ("K\\xf8benhavn" for
+    København in cp1252). Python reads such bytes as lone surrogates, which neither sqlite, JSON
+    nor a terminal accepts; the escaped text is what the ledger, feedback and the CLI show, while
+    the file itself is still opened by its real ``Path``.
+    """
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def archive_suffix(path: Path) -> str:
+    """The suffix the archive copy keeps: only a plain one (".xlsx"), never bytes from a broken name."""
+    suffix = path.suffix.lower()
+    return suffix if _PLAIN_SUFFIX.fullmatch(suffix) else ""
+
+
+_PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
 
 
 def sha256_file(path: Path) -> str:
@@ -85,6 +107,28 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def archive_bytes(ws: Workspace, data: bytes, sha256: str, suffix: str) -> Path:
+    """As ``archive``, for bytes taken out of a mail or zip (harvest/mailbox.py): written once, read-only."""
+    target = archive_path(ws, sha256, suffix if _PLAIN_SUFFIX.fullmatch(suffix.lower()) else "")
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
 
 
 def archive_path(ws: Workspace, sha256: str, suffix: str) -> Path:
@@ -98,7 +142,7 @@ def archive(ws: Workspace, source: Path, sha256: str) -> Path:
     still being saved into incoming/ cannot end up archived under the wrong
     hash. Raises ``ArchiveMismatch`` in that case.
     """
-    target = archive_path(ws, sha256, source.suffix)
+    target = archive_path(ws, sha256, archive_suffix(source))
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -113,6 +157,7 @@ def archive(ws: Workspace, source: Path, sha256: str) -> Path:
         if digest.hexdigest() != sha256:
             raise ArchiveMismatch(f"{source.name} changed while it was being archived")
         tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        faults.point("archive")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

@@ -24,9 +24,17 @@ from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 
 from sdexl import layout, messages
-from sdexl.harvest import values
+from sdexl.harvest import opened, values
 from sdexl.harvest.report import FileReport, Identification, Issue
-from sdexl.harvest.validate import Cell, Row, question_ref, validate_cases, validate_form
+from sdexl.harvest.validate import (
+    Cell,
+    Row,
+    cases_read,
+    merge_copied_sheet,
+    question_ref,
+    validate_cases,
+    validate_form,
+)
 from sdexl.survey.model import Question, Survey
 
 HEADER_SCAN_ROWS = 30  # the id row, header row and zero-cases label are searched this far down
@@ -89,24 +97,16 @@ def read_file(path: Path, survey: Survey, ident: Identification) -> FileReport:
         return FileReport(issues=found.issues, identification=ident)
     if survey.kind == "cases":
         report = validate_cases(survey, found.sheet, found.rows, found.zero_cases, found.missing)
+        seen = cases_read(survey, found.sheet, found.rows, report)
         for name, rows in found.extra:
-            _merge_extra_sheet(report, validate_cases(survey, name, rows, None, found.missing))
+            copy = validate_cases(survey, name, rows, None, found.missing)
+            merge_copied_sheet(survey, report, seen, name, rows, copy)
     else:
         report = validate_form(survey, found.sheet, found.form, found.missing)
     report.issues[:0] = found.issues
     report.issues = cap_issues(report.issues)
     report.identification = ident
     return report
-
-
-def _merge_extra_sheet(report: FileReport, extra: FileReport) -> None:
-    """Cases on a copied entry sheet count; their records carry no row (it would clash with the main sheet's)."""
-    report.issues += [i for i in extra.issues if i.code != "empty-file"]
-    for record in extra.records:
-        record.row = None
-    report.records += extra.records
-    if report.records and any(i.code == "empty-file" for i in report.issues):
-        report.issues = [i for i in report.issues if i.code != "empty-file"]
 
 
 def cap_issues(issues: list[Issue], per_column: int = MAX_ISSUES_PER_COLUMN) -> list[Issue]:
@@ -451,7 +451,10 @@ def _closest_column(grid: Grid, row: int, expected: str, columns: list[int], cut
 
 
 def _missing_questions(survey: Survey, columns: _Columns, grid: Grid, notes: _Notes) -> set[str]:
-    """One error per question with a missing column (any missing category of a multi question)."""
+    """One error per question with a missing column (any missing category of a multi question).
+
+    A personal column (Navn, Fødselsdato) may be deleted: it is there only for the municipality's own
+    overview, so its absence is no error, and the feedback never asks for personal data back."""
     missing: list[str] = []
     for col in layout.entry_columns(survey):
         if col.key not in columns.by_key and col.question.id not in missing:
@@ -460,6 +463,8 @@ def _missing_questions(survey: Survey, columns: _Columns, grid: Grid, notes: _No
     label_row = columns.label_row
     for qid in missing:
         q = survey.question(qid)
+        if q.personal:
+            continue  # the municipality's own fields (Navn, Fødselsdato): never collected, so deleting them is fine
         key = qid if q.type != "multi" else layout.multi_key(qid, 1)
         near = _closest_column(grid, label_row, texts[key][0], columns.unknown, NEAR_MISS_HINT)
         hint = messages.did_you_mean(f"'{_text(grid, label_row, near)}'" if near is not None else None)
@@ -502,7 +507,7 @@ def _defined_name(path: Path, name: str) -> tuple[str, int, int] | None:
     if path.suffix.lower() not in ZIP_FORMATS:
         return None
     try:
-        with zipfile.ZipFile(path) as zf, zf.open("xl/workbook.xml") as fh:
+        with opened.zip_file(path) as zf, zf.open("xl/workbook.xml") as fh:
             root = SafeET.parse(fh).getroot()
     except (KeyError, zipfile.BadZipFile, SafeET.ParseError, OSError):
         return None
@@ -540,7 +545,7 @@ def _scan_sheet(path: Path, sheet: str, notes: _Notes) -> _Scan:
         notes.add("formula-errors-unchecked", format=path.suffix.lower() or "?")
         return _Scan()
     try:
-        with zipfile.ZipFile(path) as zf:
+        with opened.zip_file(path) as zf:
             member = _sheet_member(zf, sheet)
             if member is None:
                 return _Scan()
@@ -683,6 +688,6 @@ def _form_from_rows(survey, sheet, grid, errors, notes, rows: dict[int, str], an
         cells[qid] = _cell(grid, r, answer_col, errors)
     missing = {q.id for q in survey.questions if q.id not in cells}
     for q in survey.questions:
-        if q.id in missing:
+        if q.id in missing and not q.personal:
             notes.add("missing-question-row", q=q)
     return Located(sheet, notes.issues, form=cells, missing=missing)

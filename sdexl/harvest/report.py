@@ -19,6 +19,7 @@ Verdict = Literal[
     "rejected",  # unreadable or unidentifiable
     "duplicate",  # these exact bytes were harvested before
     "ignored",  # Excel lock files (~$...), temp files
+    "unpacked",  # a mail or zip: its attachments are harvested as files of their own (harvest/mailbox.py)
     "superseded",  # a later file from the same municipality replaced it (set afterwards)
 ]
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -27,14 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sdexl import ledger, messages, privacy
+from sdexl import faults, ledger, messages, privacy
 from sdexl.harvest import isolate
 from sdexl.harvest.container import SUFFIX, Finding
 from sdexl.harvest.examine import Outcome, examine
 from sdexl.harvest.identify import municipality_in_filename
 from sdexl.harvest.intake import Incoming, archive, discover, sha256_file
+from sdexl.harvest.mailbox import Bounds, expand
 from sdexl.harvest.report import FileReport, Identification, Issue
 from sdexl.ledger import Issued
+from sdexl.outputs import work_dir
 from sdexl.reference import by_code
 from sdexl.survey.model import Survey
 from sdexl.workspace import Workspace
@@ -116,21 +119,33 @@ def harvest(
     """Harvest ``files`` (default: everything under incoming/)."""
     options = options or Options()
     files = discover(ws) if files is None else files
+    files = expand(ws, files, Bounds(options.timeout, options.memory_mb, options.isolate))  # mail and zip: see mailbox
     result = HarvestResult()
     surveys = _surveys(ws, result.notes)
     reports: dict[str, Parsed] = {}
     conn = ledger.connect(ws.ledger_path)
+    # Scratch space (hard links to archived returns, parse copies) inside .sdexl/: on the archive's disk,
+    # and removed by the next run's remove_leftovers when this one is killed.
+    work = Path(tempfile.mkdtemp(prefix="harvest-", dir=_make(work_dir(ws))))
     try:
         issued = {i.token: i for s in surveys for i in ledger.issued_for(conn, s)}
-        with tempfile.TemporaryDirectory(prefix="sdexl-harvest-") as work:
-            result.files = _harvest_all(ws, conn, files, surveys, issued, options, Path(work), reports, on_file)
-            result.touched = {f.survey for f in result.files if f.new and f.survey and f.verdict in USABLE}
-            _supersede(conn, {(f.survey, f.kommunekode) for f in result.files if f.new and f.sha256})
-            _effective_verdicts(conn, result.files)
-            _feedback(ws, surveys, issued, result, reports)  # while the parse copies still exist
+        result.files = _harvest_all(ws, conn, files, surveys, issued, options, work, reports, on_file)
+        _resume(ws, conn, result, surveys, issued, options, work, reports)
+        faults.point("recorded")
+        result.touched = {f.survey for f in result.files if f.new and f.survey and f.verdict in USABLE}
+        _supersede(conn, {(f.survey, f.kommunekode) for f in result.files if f.new and f.sha256})
+        _effective_verdicts(conn, result.files)
+        _feedback(ws, surveys, issued, result, reports)  # while the parse copies still exist
+        _settle(conn, result.files)
     finally:
         conn.close()
+        shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def _make(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _surveys(ws: Workspace, notes: list[str]) -> dict[str, Survey]:
@@ -195,11 +210,13 @@ def _harvest_all(ws, conn, files, surveys, issued, options: Options, work: Path,
     last_commit = time.monotonic()
     try:
         for job, outcome in _examine_all(jobs, surveys, issued, options):
+            faults.point("examined")
             try:
                 entry = _finish(ws, conn, job, outcome, surveys, issued, reports)
             except Exception as exc:  # noqa: BLE001 - nothing recorded for it: the next run tries again
                 entry = _failed(job.incoming, exc)
             settle(job.slot, entry)
+            faults.point("record")
             if time.monotonic() - last_commit > COMMIT_EVERY_SECONDS:
                 conn.commit()
                 last_commit = time.monotonic()
@@ -433,6 +450,7 @@ def _record(conn, incoming: Incoming, sha: str, archived: str, outcome: Outcome,
         },
     )
     conn.execute("INSERT INTO sightings VALUES (?, ?, ?, ?, 0)", (incoming.name, sha, incoming.received_at, _now()))
+    conn.execute("INSERT INTO unsettled VALUES (?)", (sha,))  # until supersede, feedback and receipt are done
     personal = {q.id for q in survey.questions if q.personal} if survey else set()
     _record_issues(conn, sha, report.issues, personal)
     if outcome.verdict in USABLE and survey is not None:
@@ -501,6 +519,42 @@ def _now() -> str:
 
 
 # --- after the run ------------------------------------------------------------------------------
+
+
+def _resume(ws, conn, result: HarvestResult, surveys, issued, options: Options, work: Path, reports) -> None:
+    """Files an interrupted harvest recorded but did not finish (supersede, feedback, receipt) are
+    finished now, exactly as if they were new in this run: the end state is that of an uninterrupted run.
+
+    Their feedback needs the parsed report, which is not stored: the archived bytes are examined again.
+    """
+    pending = {r[0] for r in conn.execute("SELECT sha256 FROM unsettled")} - {f.sha256 for f in result.files if f.new}
+    for n, sha in enumerate(sorted(pending)):
+        row = conn.execute("SELECT * FROM submissions WHERE sha256 = ?", (sha,)).fetchone()
+        entry = next((f for f in result.files if f.sha256 == sha and f.file == row["file"]), None)
+        if entry is None:  # no longer in incoming/: from the ledger
+            entry = _stored(conn, row, row["file"])
+            result.files.append(entry)
+        entry.new = True
+        if entry.verdict in NEEDS_FEEDBACK:
+            reports[sha] = _reexamine(ws, row, surveys, issued, options, work / f"resume-{n}")
+    if pending:
+        n = len(pending)
+        result.notes.append(f"Finished {n} file{'s' if n != 1 else ''} an interrupted harvest had recorded.")
+
+
+def _reexamine(ws, row: sqlite3.Row, surveys, issued, options: Options, workdir: Path) -> Parsed:
+    archived = ws.root / row["archive"]
+    incoming = Incoming(archived, row["file"], row["size"], row["received_at"], ignored=False)
+    workdir.mkdir(parents=True, exist_ok=True)
+    outcome = _examine_guarded(archived, incoming, surveys, issued, options, workdir, row["sha256"])
+    _attribute_rejected(outcome, incoming, surveys, issued)
+    return Parsed(outcome.report, _parse_copy(workdir, incoming, outcome) or archived)
+
+
+def _settle(conn: sqlite3.Connection, files: list[FileResult]) -> None:
+    """Every after-step of this run's files is done: nothing to resume for them."""
+    with conn:
+        conn.executemany("DELETE FROM unsettled WHERE sha256 = ?", [(f.sha256,) for f in files if f.new and f.sha256])
 
 
 def _supersede(conn: sqlite3.Connection, groups: set[tuple[str | None, str | None]]) -> None:
@@ -582,6 +636,7 @@ def _feedback(ws: Workspace, surveys, issued, result: HarvestResult, reports: di
         try:
             survey, kommune = surveys[entry.survey], by_code()[entry.kommunekode]
             entry.feedback = write_feedback(ws, survey, kommune, parsed.report, parsed.path, {"token": token})
+            faults.point("feedback")
         except Exception as exc:  # noqa: BLE001 - harvest is done; say which feedback is missing
             log.warning("file %s: feedback failed (%s)", entry.sha256[:12], type(exc).__name__)
             result.notes.append(f"Feedback for {entry.file} could not be written ({type(exc).__name__}).")
@@ -692,23 +747,12 @@ def _parse_copy(workdir: Path, incoming: Incoming, outcome: Outcome) -> Path | N
     return path if path and path.exists() else None
 
 
-def rebuild_outputs(ws: Workspace, survey_ids: set[str]) -> list[str]:
-    """Rebuild analysis outputs for the surveys this run touched; returns notes for the consultant."""
-    if not survey_ids:
-        return []
-    try:
-        from sdexl.publish.master import build_outputs
-    except ImportError:
-        return ["Outputs were not rebuilt: sdexl.publish.master is not available yet."]
-    from sdexl.harvest.store import load_all_snapshots
+def rebuild_outputs(ws: Workspace, survey_ids: set[str] = frozenset()) -> list[str]:
+    """Rebuild the outputs of every harvested survey that are missing or stale (sdexl.outputs), and those
+    of ``survey_ids`` whatever their state; returns notes for the consultant.
 
-    snapshots = load_all_snapshots(ws)
-    notes = []
-    for survey_id in sorted(survey_ids):
-        try:
-            build_outputs(ws, survey_id, snapshots)
-            notes.append(f"Rebuilt outputs for {survey_id} in {ws.output_dir(survey_id)}")
-        except Exception as exc:  # noqa: BLE001 - the harvest itself is recorded; say what is missing
-            log.warning("outputs for %s failed (%s)", survey_id, type(exc).__name__)
-            notes.append(f"Outputs for {survey_id} could not be rebuilt: {type(exc).__name__}: {exc}")
-    return notes
+    Also after a run with nothing new: a harvest killed before its build, or a deleted master, is
+    repaired by the next harvest."""
+    from sdexl.outputs import refresh
+
+    return refresh(ws, force=set(survey_ids)).notes(ws)

@@ -130,7 +130,7 @@ def round_status(ws: Workspace, survey_id: str) -> RoundStatus:
     except ContactsError as exc:
         contacts = None
         notes.append(f"The contacts file cannot be read: {exc}")
-    conn = ledger.connect(ws.ledger_path)
+    conn = ledger.connect(ws.ledger_path, readonly=True)  # never waits for a harvest
     try:
         rows = status_from(conn, survey_id, contacts)
         generated = bool(ledger.issued_for(conn, survey_id))
@@ -222,7 +222,7 @@ def _files_by_kommune(conn: sqlite3.Connection, survey_id: str) -> dict[str, lis
 def _unattributed(conn: sqlite3.Connection, survey_id: str) -> list[dict]:
     rows = conn.execute(
         "SELECT * FROM submissions WHERE kommunekode IS NULL AND (survey_id = ? OR survey_id IS NULL) "
-        "ORDER BY received_at, file",
+        "AND verdict != 'unpacked' ORDER BY received_at, file",  # a mail or zip: its attachments count
         (survey_id,),
     ).fetchall()
     return [{"file": r["file"], "verdict": r["verdict"], "received_at": r["received_at"],

@@ -21,6 +21,7 @@ from sdexl.survey.model import Survey
 from sdexl.workspace import Workspace
 
 USABLE = ("accepted", "accepted_with_warnings", "needs_correction")
+UNASSIGNED = "unassigned"  # Snapshot.submissions: a file no survey could be found for
 SUBMISSION_COLUMNS = [
     "file",
     "sha256",
@@ -30,6 +31,7 @@ SUBMISSION_COLUMNS = [
     "survey_version",
     "tool_version",
     "superseded",
+    "duplicate_of",  # a duplicate: the file whose bytes it repeats
 ]
 
 
@@ -56,10 +58,12 @@ def load_all_snapshots(ws: Workspace) -> dict[str, Snapshot]:
 
 def snapshot_from(conn: sqlite3.Connection, survey: Survey) -> Snapshot:
     current = current_submissions(conn, survey.id)
+    rejected: dict[tuple, str] = {}
     return Snapshot(
         survey=survey,
         survey_version=version_hash(survey),
-        records=_records(conn, survey, current),
+        records=_records(conn, survey, current, rejected),
+        rejected=rejected,
         participants=[r["kommunekode"] for r in current],
         zero_cases=[r["kommunekode"] for r in current if r["zero_cases"]],
         submissions=_submissions(conn, survey.id),
@@ -94,17 +98,26 @@ def columns(survey: Survey) -> list[str]:
     return head + [q.id for q in survey.analysis_questions if q.id not in head]
 
 
-def _records(conn: sqlite3.Connection, survey: Survey, current: list[sqlite3.Row]) -> pd.DataFrame:
+def _records(
+    conn: sqlite3.Connection, survey: Survey, current: list[sqlite3.Row], rejected: dict[tuple, str]
+) -> pd.DataFrame:
+    """The records table; ``rejected`` is filled with (row position, question id) -> issue code."""
     names = columns(survey)
     wanted = set(names)
     case_ref = survey.case_ref.id if survey.case_ref else None
     rows: list[dict] = []
     for sub in current:
         by_record: dict[int, dict] = defaultdict(dict)
+        errors: dict[int, dict[str, str]] = defaultdict(dict)
+        codes = _error_codes(conn, sub["sha256"])
         for a in conn.execute("SELECT * FROM answers WHERE submission = ? ORDER BY record", (sub["sha256"],)):
             if a["question_id"] in wanted:
                 by_record[a["record"]][a["question_id"]] = None if a["error"] else json.loads(a["value"])
-        for answers in by_record.values():
+                if a["error"]:
+                    errors[a["record"]][a["question_id"]] = _code_for(codes, a["question_id"], a["row"])
+        for record, answers in by_record.items():
+            for qid, code in errors[record].items():
+                rejected[(len(rows), qid)] = code
             row = {name: None for name in names}
             row.update(answers)
             row[KOMMUNEKODE] = sub["kommunekode"]
@@ -112,6 +125,26 @@ def _records(conn: sqlite3.Connection, survey: Survey, current: list[sqlite3.Row
                 row[CASE_REF] = _text(answers.get(case_ref))
             rows.append(row)
     return pd.DataFrame(rows, columns=names, dtype=object)
+
+
+def _error_codes(conn: sqlite3.Connection, sha256: str) -> list[tuple[str | None, int | None, str]]:
+    """(question id, row, code) of the error issues of one submission, in order."""
+    return [
+        (r["question_id"], r["row"], r["code"])
+        for r in conn.execute(
+            "SELECT question_id, row, code FROM issues WHERE submission = ? AND severity = 'error' ORDER BY seq",
+            (sha256,),
+        )
+    ]
+
+
+def _code_for(codes: list[tuple[str | None, int | None, str]], qid: str, row: int | None) -> str:
+    """The issue that rejected an answer: its own, else a cross-field rule of the same record."""
+    same_row = [(q, code) for q, r, code in codes if r == row or r is None or row is None]
+    own = next((code for q, code in same_row if q == qid), None)
+    if own is not None:
+        return own
+    return next((code for _, code in same_row if code.startswith("rule-")), "")
 
 
 def _text(value) -> str | None:
@@ -124,6 +157,12 @@ def _text(value) -> str | None:
 
 
 def _submissions(conn: sqlite3.Connection, survey_id: str) -> pd.DataFrame:
+    """Every file that arrived for the survey: each submission, and each copy of known bytes (a duplicate).
+
+    A duplicate (the same bytes under another name) is stored once as a
+    submission; its other names are sightings. They are listed too, with the
+    file they duplicate, so Kvalitet and Kilder count every file that arrived.
+    """
     rows = [
         {
             "file": r["file"],
@@ -134,9 +173,46 @@ def _submissions(conn: sqlite3.Connection, survey_id: str) -> pd.DataFrame:
             "survey_version": r["survey_version"],
             "tool_version": r["tool_version"],
             "superseded": r["superseded_by"] is not None,
+            "duplicate_of": None,
         }
         for r in conn.execute("SELECT * FROM submissions WHERE survey_id = ? ORDER BY received_at, file", (survey_id,))
     ]
+    rows += [
+        {
+            "file": r["file"],
+            "sha256": r["sha256"],
+            "verdict": "duplicate",
+            "kommunekode": r["kommunekode"],
+            "received_at": r["received_at"],
+            "survey_version": r["survey_version"],
+            "tool_version": r["tool_version"],
+            "superseded": False,
+            "duplicate_of": r["original"],
+        }
+        for r in conn.execute(
+            "SELECT g.file, g.sha256, g.received_at, s.kommunekode, s.survey_version, s.tool_version, "
+            "s.file AS original FROM sightings g JOIN submissions s ON s.sha256 = g.sha256 "
+            "WHERE s.survey_id = ? AND g.duplicate = 1 ORDER BY g.received_at, g.file",
+            (survey_id,),
+        )
+    ]
+    # A file that could not be tied to any survey (unreadable, no token, no name to go by) arrived
+    # too; every survey's master lists it, since it may have been meant for any of them.
+    rows += [
+        {
+            "file": r["file"],
+            "sha256": r["sha256"],
+            "verdict": UNASSIGNED,
+            "kommunekode": r["kommunekode"],
+            "received_at": r["received_at"],
+            "survey_version": None,
+            "tool_version": r["tool_version"],
+            "superseded": False,
+            "duplicate_of": None,
+        }
+        for r in conn.execute("SELECT * FROM submissions WHERE survey_id IS NULL ORDER BY received_at, file")
+    ]
+    rows.sort(key=lambda r: (str(r["received_at"]), r["file"]))
     return pd.DataFrame(rows, columns=SUBMISSION_COLUMNS)
 
 

@@ -30,6 +30,8 @@ from sdexl.harvest import values
 from sdexl.harvest.report import FileReport, Issue, Record
 from sdexl.survey.model import TEXT_TYPES, Question, Rule, Survey
 
+SHOWN_MAX = 200  # characters of a value quoted in a message
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -95,7 +97,9 @@ class _Context:
         if q is not None and not q.is_number and privacy.is_cpr_number(value):
             return privacy.CPR_MASK
         text = privacy.mask_cpr(values.display(value))
-        return self.personal.scrub(text)[0]
+        text = self.personal.scrub(text)[0]
+        # A message quotes the beginning of a long value: it must fit in one cell of the feedback too.
+        return text if len(text) <= SHOWN_MAX else text[:SHOWN_MAX].rstrip() + "…"
 
 
 def question_ref(q: Question) -> str:
@@ -266,13 +270,15 @@ def _read_text(ctx, q: Question, cell: Cell, row, case) -> tuple[str | None, Any
     """Free text and the case number: CPR-like numbers masked, the row's name and birth date removed."""
     parsed = values.parse_text(cell.value)
     scrubbed, name, born = ctx.personal.scrub(parsed.value)
-    if q.role == "case_ref" and (parsed.notes or name or born):
+    cpr = any(code == "cpr-masked" for code, _ in parsed.notes)
+    if q.role == "case_ref" and (cpr or name or born):
         # Never kept, and never repeated: the message names the cell and row only.
-        code = "case-ref-is-cpr" if parsed.notes else "case-ref-is-personal"
+        code = "case-ref-is-cpr" if cpr else "case-ref-is-personal"
         ctx.add(code, cell=cell.ref, row=row, header=q.header)
         return cell.ref, None, True
-    for code, _extra in parsed.notes:
-        ctx.add(code, cell=cell.ref, q=q, value=scrubbed, row=row, case=case)
+    for code, extra in parsed.notes:
+        more = {key: value for key, value in extra.items() if key != "value"}
+        ctx.add(code, cell=cell.ref, q=q, value=scrubbed, row=row, case=case, **more)
     if name or born:
         ctx.add("personal-in-text", cell=cell.ref, q=q, value=scrubbed, row=row, case=case)
     return cell.ref, scrubbed, parsed.failed
@@ -496,6 +502,122 @@ def _check_duplicate_refs(ctx: _Context, read: list[tuple[Record, dict[str, str]
             ctx.add("duplicate-case-ref", cell=refs[ref_q.id], q=ref_q, value=value, row=rec.row, others=others)
             rec.answers[ref_q.id] = None
             rec.error_questions.add(ref_q.id)
+
+
+@dataclass
+class _Read:
+    """A case already counted: where its case number stands, and what it answered."""
+
+    sheet: str
+    cell: str
+    record: Record
+
+
+def merge_copied_sheet(
+    survey: Survey, report: FileReport, seen: dict[str, _Read], sheet: str, rows: list[Row], copy: FileReport
+) -> None:
+    """Add the cases of a copied entry sheet ("Sager (2)") to ``report``, each case once.
+
+    ``seen`` holds the cases read so far (main sheet first, by folded case number; build it with
+    ``cases_read``). A row identical to one read before (same case number, same answers) is the same
+    case copied along with the sheet: it is counted once, and one note per sheet says so. The same
+    case number with other answers is an error on both cells, like a case number repeated on one
+    sheet: both rows are kept as cases, but the case number is not, until the municipality says
+    which is right.
+    """
+    ctx = _Context(survey, sheet)
+    same: dict[str, list[int]] = defaultdict(list)
+    kept: list[Record] = []
+    for record, cell, earlier in _against_read(survey, seen, sheet, rows, copy):
+        if earlier is not None and _same_answers(record, earlier.record):
+            same[earlier.sheet].append(record.row)
+            continue
+        if earlier is not None:
+            _conflict(ctx, survey, report, earlier, sheet, cell, record, record.answers[survey.case_ref.id])
+        kept.append(record)
+    dropped = {row for group in same.values() for row in group}
+    report.issues += [i for i in copy.issues if i.code != "empty-file" and not (i.sheet == sheet and i.row in dropped)]
+    for other, found in same.items():
+        ctx.add("copied-sheet-same-cases", count=len(found), other=other, rows_list=_rows_list(found))
+    report.issues += ctx.issues
+    for record in kept:
+        record.row = None  # a row number would clash with the main sheet's
+    report.records += kept
+    if report.records:
+        report.issues = [i for i in report.issues if i.code != "empty-file"]
+
+
+def rows_counted_once(survey: Survey, seen: dict[str, _Read], sheet: str, rows: list[Row], copy: FileReport) -> set[int]:
+    """The rows of a copied sheet that ``merge_copied_sheet`` counts once (the feedback leaves them out)."""
+    return {
+        record.row
+        for record, _cell, earlier in _against_read(survey, seen, sheet, rows, copy)
+        if earlier is not None and _same_answers(record, earlier.record)
+    }
+
+
+def _against_read(survey: Survey, seen: dict[str, _Read], sheet: str, rows: list[Row], copy: FileReport):
+    """(record, its case-number cell, the case read before with that number or None) for each case of a copy;
+    a new case number joins ``seen``."""
+    ref_q = survey.case_ref
+    cells = {row.row: row.cells.get(ref_q.id) if ref_q else None for row in rows}
+    for record in copy.records:
+        ref = record.answers.get(ref_q.id) if ref_q else None
+        cell = cells.get(record.row)
+        if ref is None or cell is None:
+            yield record, None, None
+            continue
+        key = values.fold(str(ref))
+        earlier = seen.get(key)
+        if earlier is None:
+            seen[key] = _Read(sheet, cell.ref, record)
+        yield record, cell.ref, earlier
+
+
+def cases_read(survey: Survey, sheet: str, rows: list[Row], report: FileReport) -> dict[str, _Read]:
+    """The cases of the main entry sheet, by folded case number (those repeated on it are not among them)."""
+    ref_q = survey.case_ref
+    if ref_q is None:
+        return {}
+    cells = {row.row: row.cells.get(ref_q.id) for row in rows}
+    seen: dict[str, _Read] = {}
+    for record in report.records:
+        ref, cell = record.answers.get(ref_q.id), cells.get(record.row)
+        if ref is not None and cell is not None:
+            seen.setdefault(values.fold(str(ref)), _Read(sheet, cell.ref, record))
+    return seen
+
+
+def _same_answers(a: Record, b: Record) -> bool:
+    """Same answers, the case number compared as a reader would ("S 1" is "s 1")."""
+    keys = set(a.answers) | set(b.answers)
+    return a.error_questions == b.error_questions and all(
+        _comparable(a.answers.get(k)) == _comparable(b.answers.get(k)) for k in keys
+    )
+
+
+def _comparable(value: Any) -> Any:
+    return values.fold(value) if isinstance(value, str) else value
+
+
+def _conflict(ctx: _Context, survey: Survey, report: FileReport, earlier: _Read, sheet: str, cell: str,
+              record: Record, ref: Any) -> None:
+    ref_q = survey.case_ref
+    differ = [q for q in survey.questions if not q.personal and q.id != ref_q.id
+              and _comparable(record.answers.get(q.id)) != _comparable(earlier.record.answers.get(q.id))]
+    which = _questions_text(differ) if differ else question_ref(ref_q)
+    for rec, here, there in ((earlier.record, earlier, _Read(sheet, cell, record)),
+                             (record, _Read(sheet, cell, record), earlier)):
+        side = _Context(survey, here.sheet)
+        side.add("copied-sheet-conflict", cell=here.cell, q=ref_q, value=ref, row=rec.row,
+                 other_sheet=there.sheet, other_cell=there.cell, questions=which)
+        report.issues += side.issues
+        rec.answers[ref_q.id] = None
+        rec.error_questions.add(ref_q.id)
+
+
+def _rows_list(rows: list[int]) -> str:
+    return messages.join_and([str(r) for r in sorted(rows)])
 
 
 def _zero_cases(ctx: _Context, cell: Cell | None) -> bool:

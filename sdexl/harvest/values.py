@@ -244,7 +244,31 @@ def parse_text(value: Any) -> Parsed:
         text = str(value).strip()
     masked, found = mask_cpr(text)
     # The note carries the masked text as its value, so the CPR number never reaches an issue.
-    return Parsed(masked, [("cpr-masked", {"value": masked})] if found else [])
+    notes: list[Note] = [("cpr-masked", {"value": masked})] if found else []
+    cut = cut_to_cell(masked)
+    if cut is not masked:
+        notes.append(("text-too-long", {"length": format_number(excel_length(masked)),
+                                        "limit": format_number(CELL_TEXT_LIMIT)}))
+    return Parsed(cut, notes)
+
+
+CELL_TEXT_LIMIT = 32767  # Excel's most characters in one cell (UTF-16 units), as publish/sheet.py
+
+
+def excel_length(text: str) -> int:
+    """Characters as Excel counts them: UTF-16 units (an emoji is two)."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+
+
+def cut_to_cell(text: str, limit: int = CELL_TEXT_LIMIT) -> str:
+    """``text`` itself when a cell can hold it, else its first ``limit`` characters (never half an emoji).
+
+    Another program than Excel (or a script) can write a longer text into a file; the master, the
+    feedback and any resave would cut it anyway, so it is cut here, where it can be said.
+    """
+    if len(text) <= limit // 2 or excel_length(text) <= limit:
+        return text
+    return text.encode("utf-16-le")[: 2 * limit].decode("utf-16-le", errors="ignore")
 
 
 def mask_cpr(text: str) -> tuple[str, bool]:

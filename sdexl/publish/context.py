@@ -9,9 +9,10 @@ from functools import cached_property
 
 import pandas as pd
 
-from sdexl.analysis.indicators import CASES, indicators, lookup, rate_per_1000
+from sdexl.analysis.bases import count_reason, group_verdict, reason_text, sum_whole
+from sdexl.analysis.indicators import CASES, band_questions, cases_question, indicators, lookup, rate_per_1000
 from sdexl.analysis.records import complete
-from sdexl.analysis.snapshot import Snapshot
+from sdexl.analysis.snapshot import KOMMUNEKODE, Snapshot
 from sdexl.analysis.suppress import derived, suppress_small
 from sdexl.reference import by_code, municipalities
 from sdexl.reference.population import Population
@@ -80,10 +81,42 @@ class MasterInput:
         return result
 
     def rate_reason(self, code: str) -> str:
-        """Why a participant has no rate."""
+        """Why a participant has no rate: the real cause, the number of cases first."""
         if self.cases(code) is None:
-            return NA_NO_ANSWER
+            return self.cases_reason(code)
         return NA_NO_POPULATION
+
+    @cached_property
+    def _forms(self) -> dict[str, tuple]:
+        """Aggregate survey: kommunekode -> (record label, record)."""
+        records = self.snapshot.records
+        return {str(r[KOMMUNEKODE]): (label, r) for label, r in zip(records.index, records.to_dict("records"))}
+
+    def answer_reason(self, code: str, question) -> str:
+        """'ikke tilgængelig: spørgsmål 2 er ikke besvaret' (or rejected, and why) for one municipality."""
+        label, record = self._forms.get(code, (None, {}))
+        issue = self.snapshot.rejected.get((label, question.id)) if question is not None else None
+        value = record.get(question.id) if question is not None else None
+        return f"{NA}: {count_reason(self.survey, question, value, issue)}"
+
+    def group_reason(self, code: str, indicator: str) -> str:
+        """Why a municipality's band set (or exit reasons) is left out, by the base rule."""
+        label, record = self._forms.get(code, (None, {}))
+        questions = tuple(band_questions(self.survey, indicator))
+        whole = sum_whole(self.survey, questions)
+        rejected = {qid: issue for (row, qid), issue in self.snapshot.rejected.items() if row == label}
+        optional = not any(q.required for q in questions)
+        verdict = group_verdict(record, questions, whole, rejected, optional)
+        return f"{NA}: {reason_text(verdict.reason, self.survey, whole)}" if verdict.reason else NA
+
+    def cases_reason(self, code: str) -> str:
+        """Why a participant has no valid number of cases."""
+        return self.answer_reason(code, cases_question(self.survey))
+
+    @cached_property
+    def with_cases(self) -> list[str]:
+        """Participants with a valid number of cases: the base of every case figure."""
+        return [c for c in self.participants if self.cases(c) is not None]
 
     def pooled_rate(self, codes: list[str]) -> tuple[float | None, int]:
         """All cases over all 18-66-year-olds of ``codes`` having both; and their number."""

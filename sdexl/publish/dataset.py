@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sdexl import atomic
 from sdexl.analysis.records import complete
 from sdexl.analysis.snapshot import CASE_REF, KOMMUNEKODE, Snapshot
 from sdexl.analysis.tables import KKR, KOMMUNE, present, with_places
@@ -53,14 +54,16 @@ def write_dataset(snapshot: Snapshot, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     frame = dataset(snapshot)
     csv_path = folder / "data.csv"
-    _for_csv(frame).to_csv(csv_path, index=False, encoding="utf-8")
+    with atomic.atomic_path(csv_path) as temp:  # whole or not at all, as every output
+        _for_csv(frame).to_csv(temp, index=False, encoding="utf-8")
     written = [csv_path]
     try:
         import pyarrow  # noqa: F401 - optional dependency
     except ImportError:
         return written
     parquet_path = folder / "data.parquet"
-    _for_parquet(frame).to_parquet(parquet_path, index=False)
+    with atomic.atomic_path(parquet_path) as temp:
+        _for_parquet(frame).to_parquet(temp, index=False)
     written.append(parquet_path)
     return written
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from sdexl import __version__, messages
+from sdexl import __version__, atomic, messages
+from sdexl.analysis.indicators import BOTILBUD_TOTAL, total_question
 from sdexl.analysis.snapshot import CASE_REF, KOMMUNEKODE, Snapshot
 from sdexl.analysis.tables import present
 from sdexl.publish.context import MasterInput
@@ -44,6 +45,7 @@ VERDICTS = {
     "duplicate": "Dublet",
     "ignored": "Ignoreret",
     "superseded": "Erstattet af nyere fil",
+    "unassigned": "Afvist, kunne ikke henføres til en undersøgelse",
 }
 
 SHEETS = [
@@ -91,9 +93,7 @@ def build_outputs(ws, survey_id: str, snapshots: dict[str, Snapshot]) -> list[Pa
     synthetic = bool(getattr(ws.config, "synthetic", False))
     written.append(write_master(folder / MASTER_NAME, ctx, synthetic=synthetic))
     if synthetic:
-        note = folder / SYNTHETIC_NOTE_NAME
-        note.write_text(SYNTHETIC_NOTE, encoding="utf-8")
-        written.append(note)
+        written.append(atomic.write_text(folder / SYNTHETIC_NOTE_NAME, SYNTHETIC_NOTE))
     return written
 
 
@@ -124,7 +124,12 @@ def _harvested(snapshot: Snapshot) -> bool:
 
 
 def write_master(path: Path, ctx: MasterInput, synthetic: bool = False) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic.atomic_path(path) as temp:  # a run killed mid-write leaves the previous master, never a 0-byte one
+        _write_master(temp, ctx, synthetic)
+    return path
+
+
+def _write_master(path: Path, ctx: MasterInput, synthetic: bool) -> None:
     workbook = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     mark = f"{SYNTHETIC_BANNER}: " if synthetic else ""
     workbook.set_properties(
@@ -155,7 +160,6 @@ def write_master(path: Path, ctx: MasterInput, synthetic: bool = False) -> Path:
         sheet.sheet.set_column(0, 0, 44)
         writers[name](sheet, ctx)
     workbook.close()
-    return path
 
 
 # -- Oversigt -----------------------------------------------------------------
@@ -200,12 +204,15 @@ def overview_block(ctx: MasterInput) -> Block:
         ["Svarprocent", n / total],
         ["Kommuner uden sager (har svaret 0)", len(zero)],
         ["Manglende kommuner (antal)", total - n],
+        ["Kommuner med gyldigt antal sager", len(ctx.with_cases)],
+        ["Deltagende kommuner uden gyldigt antal sager", _without_count(ctx)],
         ["Antal sager over 2 mio. kr. i alt", sum(cases)],
         [
             "Sager pr. 1.000 18-66-årige (samlet)",
             pooled if pooled is not None else "ikke tilgængelig: befolkningstal mangler",
         ],
         ["Kommuner med befolkningstal bag raten", pooled_n],
+        *_botilbud_share_rows(ctx),
         [
             "Befolkningstal (FOLK1A)",
             f"{ctx.population.quarter}, {len(ctx.population.values)} kommuner"
@@ -227,13 +234,38 @@ def overview_block(ctx: MasterInput) -> Block:
     kinds = ["text", "General"]
     return Block(
         "Nøgletal",
-        "Overblik over indsamlingen.",
-        f"Grundlag: n = {n} deltagende kommuner af {total}.",
+        "Overblik over indsamlingen. Antal sager og raten bygger på kommunerne med gyldigt antal sager; "
+        "hver tabel i projektmappen oplyser sit eget grundlag (se docs/master.md, Baser og regler).",
+        f"Grundlag: n = {n} deltagende kommuner af {total}; {len(ctx.with_cases)} med gyldigt antal sager.",
         ["Emne", "Værdi"],
         rows,
         kinds,
         [44, 80],
     )
+
+
+def _botilbud_share_rows(ctx: MasterInput) -> list[list]:
+    """Question 2 is a subset of question 1: 'x of y' as a share, over the municipalities with both (no sum)."""
+    if total_question(ctx.survey) is None:
+        return []
+    both = [c for c in ctx.with_cases if ctx.indicator(c, BOTILBUD_TOTAL) is not None]
+    over = sum(ctx.cases(c) for c in both)
+    everyone = sum(ctx.indicator(c, BOTILBUD_TOTAL) for c in both)
+    share = over / everyone if everyone else "ikke tilgængelig: ingen borgere i botilbud"
+    return [
+        ["Borgere i botilbud i alt (kommuner med begge tal)", everyone],
+        ["Heraf over 2 mio. kr. (andel)", share],
+        ["Kommuner med gyldigt svar på både spørgsmål 1 og 2", len(both)],
+    ]
+
+
+def _without_count(ctx: MasterInput):
+    """0, or the municipalities without a valid number of cases with the reason for each."""
+    left_out = [c for c in ctx.participants if ctx.cases(c) is None]
+    if not left_out:
+        return 0
+    reasons = "; ".join(f"{ctx.name(c)} ({ctx.cases_reason(c).removeprefix('ikke tilgængelig: ')})" for c in left_out)
+    return f"{len(left_out)}: {reasons}"
 
 
 def missing_block(ctx: MasterInput) -> Block:
@@ -341,6 +373,7 @@ def write_quality(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.paragraph("Hvordan de modtagne filer blev vurderet, og hvilke problemer der blev fundet.")
     writer.skip()
     writer.block(verdict_block(ctx))
+    writer.block(duplicates_block(ctx))
     writer.block(issue_block(ctx))
 
 
@@ -352,13 +385,45 @@ def verdict_block(ctx: MasterInput) -> Block:
             counts[verdict] = counts.get(verdict, 0) + 1
     order = list(VERDICTS) + sorted(set(counts) - set(VERDICTS))
     rows = [[VERDICTS.get(v, v), counts[v]] for v in order if v in counts]
+    duplicates = counts.get("duplicate", 0)
     return Block(
         "Vurdering af modtagne filer",
-        "Antal filer pr. vurdering (alle indlæste filer, også erstattede).",
-        f"Grundlag: n = {len(subs)} filer.",
+        "Antal filer pr. vurdering: alle filer, der er kommet ind, også erstattede, afviste og dubletter "
+        "(de samme bytes sendt igen under et andet navn; de indlæses kun én gang). Offices låse- og "
+        "midlertidige filer (~$…) er ikke svar og tælles ikke.",
+        f"Grundlag: n = {len(subs)} modtagne filer, heraf {duplicates} "
+        + ("dublet" if duplicates == 1 else "dubletter")
+        + f" og {len(subs) - duplicates} forskellige filer.",
         ["Vurdering", "Antal filer"],
         rows,
         ["text", "int"],
+    )
+
+
+def duplicates_block(ctx: MasterInput) -> Block:
+    """Every duplicate with the file it repeats, so a consultant can see what was sent twice."""
+    subs = ctx.snapshot.submissions
+    rows = []
+    if "verdict" in subs.columns:
+        for r in subs[subs["verdict"].astype(str) == "duplicate"].to_dict("records"):
+            code = r.get("kommunekode")
+            code = str(code) if present(code) else ""
+            rows.append([
+                str(r["file"]),
+                str(r.get("duplicate_of") or "") if present(r.get("duplicate_of")) else "",
+                code,
+                ctx.name(code) if code else "",
+                _source_value(r.get("received_at"), "received_at"),
+            ])
+    return Block(
+        "Dubletter",
+        "Filer med præcis samme indhold (SHA-256) som en fil, der allerede var modtaget. De tæller ikke med "
+        "i tallene; den oprindelige fil gør.",
+        f"Grundlag: n = {len(rows)} " + ("dublet." if len(rows) == 1 else "dubletter."),
+        ["Fil", "Samme indhold som", "Kommunekode", "Kommune", "Modtaget"],
+        rows,
+        ["text"] * 5,
+        [40, 40, 12, 18, 20],
     )
 
 
@@ -399,6 +464,7 @@ SOURCE_COLUMNS = [
     ("survey_version", "Definitionsversion"),
     ("tool_version", "Værktøjsversion"),
     ("superseded", "Erstattet"),
+    ("duplicate_of", "Dublet af"),
 ]
 
 

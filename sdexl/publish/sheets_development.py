@@ -121,7 +121,7 @@ def change_block(
         "Summen over de parrede kommuner, der har tallet i begge opgørelser; n kan derfor variere "
         "fra række til række. Raten er alle sager delt med alle 18-66-årige i de parrede kommuner med "
         "befolkningstal.",
-        f"Grundlag: n = {len(dev.paired)} kommuner deltog i begge opgørelser.",
+        f"Grundlag: n = {len(dev.paired)} kommuner deltog i begge opgørelser." + paired_without_cases(ctx, dev),
         header,
         rows,
         formats,
@@ -138,7 +138,7 @@ def _change_row(
     if change.level != NATIONAL and change.level.isdigit():
         row.insert(1, ctx.name(change.level))
     if change.n == 0:
-        reason = f"{NA}: befolkningstal mangler" if change.indicator == RATE else f"{NA}: ingen parrede tal"
+        reason = missing_reason(ctx, dev, change)
         return row + [reason, reason, None, None]
     before, after = change.before, change.after
     diff, rel = change.difference, change.relative
@@ -158,6 +158,38 @@ def _change_row(
         after = HIDDEN if (*key, "after") in extra else ctx.count(after)
         diff = rel = HIDDEN
     return row + [before, after, diff, rel if rel is not None else f"{NA}: ingen sager før"]
+
+
+def missing_reason(ctx: MasterInput, dev: Development, change: Change) -> str:
+    """Why a row has no figure: the opgørelse that lacks it and, for this master's survey, the real cause."""
+    if not change.level.isdigit():
+        return f"{NA}: ingen parrede kommuner med gyldige tal i begge opgørelser"
+    code = change.level
+    indicator = CASES if change.indicator == RATE else change.indicator
+    key = (code, indicator, change.code if indicator != CASES else "")
+    for period in (dev.before, dev.after):
+        if key in period.values:
+            continue
+        if ctx.survey.id in period.survey_ids and code in ctx.participants:
+            why = ctx.cases_reason(code) if indicator == CASES else ctx.group_reason(code, indicator)
+            return f"{why.removeprefix(NA + ': ')} ({period.label})" if why != NA else f"{NA} ({period.label})"
+        return f"{NA}: intet gyldigt tal i {period.label}"
+    return f"{NA}: befolkningstal mangler"
+
+
+def paired_without_cases(ctx: MasterInput, dev: Development) -> str:
+    """' Uden gyldigt antal sager i begge opgørelser: Aalborg (…).' for the base line, or ''."""
+    missing = [
+        c for c in dev.paired
+        if (c, CASES, "") not in dev.before.values or (c, CASES, "") not in dev.after.values
+    ]
+    if not missing:
+        return ""
+    reasons = [
+        f"{ctx.name(c)} ({missing_reason(ctx, dev, Change(c, CASES, '', 0, None, None)).removeprefix(NA + ': ')})"
+        for c in missing
+    ]
+    return f" Uden gyldigt antal sager i begge opgørelser, så de ikke indgår i antal og rate: {'; '.join(reasons)}."
 
 
 def unpaired_block(ctx: MasterInput, dev: Development) -> Block:

@@ -6,22 +6,21 @@ These figures may go to every municipality, so counts are suppressed (see
 
 from __future__ import annotations
 
+from sdexl.analysis.bases import reasons_text
 from sdexl.analysis.indicators import EXIT_REASON
 from sdexl.analysis.suppress import HIDDEN, SECONDARY_NOTE, secondary
 from sdexl.analysis.tables import (
-    DROPPED,
-    INCOMPLETE,
-    MISMATCH,
     Distribution,
     Item,
     analysis_items,
     by_kkr,
     distribution,
     number_summary,
+    optional_group,
     participants_by_kkr,
     with_places,
 )
-from sdexl.publish.context import MasterInput
+from sdexl.publish.context import NA, NA_NO_POPULATION, MasterInput
 from sdexl.publish.sheet import Block, SheetWriter
 from sdexl.reference import municipalities
 
@@ -66,30 +65,41 @@ def item_explanation(ctx: MasterInput, item: Item) -> str:
     return text
 
 
-EXCLUSION_REASONS = {
-    INCOMPLETE: "ikke alle intervaller var gyldige tal",
-    MISMATCH: "intervallerne ikke gav antallet tilsammen",
-    DROPPED: "intervallerne manglede eller blev afvist ved indlæsningen, selv om antallet var oplyst",
-}
+def exclusion_text(ctx: MasterInput, dist: Distribution, item: Item) -> str:
+    """' Af de 84 deltagende kommuner indgår 83; 1 indgår ikke: spørgsmål 2 er ikke besvaret (1).'
+
+    Used + left out = all records, so the line adds up (sdexl.analysis.bases).
+    """
+    total = dist.respondents + dist.missing
+    text = f" Af de {total} deltagende kommuner indgår {dist.respondents}"
+    if dist.missing:
+        text += f"; {dist.missing} indgår ikke: {reasons_text(dist.excluded, ctx.survey, item.whole)}"
+    text += "."
+    if optional_group(item):
+        text += f" {OPTIONAL_NOTE}"
+    return text
 
 
-def exclusion_text(dist: Distribution) -> str:
-    """' 2 kommuner er udeladt: 1, fordi ...; 1, fordi ...' (empty when none was)."""
-    if not dist.excluded:
-        return ""
-    total = sum(dist.excluded.values())
-    reasons = "; ".join(f"{n}, fordi {EXCLUSION_REASONS[reason]}" for reason, n in dist.excluded.items())
-    subject = "1 kommune er udeladt" if total == 1 else f"{total} kommuner er udeladt"
-    return f" {subject}, så fordelingen ikke skævvrides: {reasons}."
+OPTIONAL_NOTE = (
+    "Spørgsmålet er frivilligt: en kommune indgår, når den har angivet mindst én årsag, og tomme felter ved "
+    "siden af tæller da som 0."
+)
+
+
+def answered_text(ctx: MasterInput, excluded: dict[str, int]) -> str:
+    """' (4 uden gyldigt svar: ikke besvaret (3); afvist ved indlæsningen (1))', or ''."""
+    missing = sum(excluded.values())
+    return f" ({missing} uden gyldigt svar: {reasons_text(excluded)})" if missing else ""
 
 
 def base_text(ctx: MasterInput, dist: Distribution, item: Item) -> str:
     if item.kind == "bands":
-        return (
-            f"Grundlag: {dist.base} borgere i n = {dist.respondents} kommuner med svar "
-            f"({dist.missing} kommuner uden svar)." + exclusion_text(dist)
-        )
-    return f"Grundlag: n = {dist.respondents} {unit(ctx)} med svar ({dist.missing} uden svar)."
+        return f"Grundlag: {dist.base} borgere i n = {dist.respondents} kommuner." + exclusion_text(ctx, dist, item)
+    return (
+        f"Grundlag: n = {dist.respondents} {unit(ctx)} med gyldigt svar"
+        + answered_text(ctx, dist.excluded)
+        + f", i alt {dist.respondents + dist.missing} {unit(ctx)}."
+    )
 
 
 # -- Land ---------------------------------------------------------------------
@@ -106,7 +116,7 @@ def write_land(writer: SheetWriter, ctx: MasterInput) -> None:
         if item.kind == "number":
             writer.block(number_block(ctx, item, {NATIONAL: ctx.snapshot.records}))
             continue
-        dist = distribution(ctx.snapshot.records, item)
+        dist = distribution(ctx.snapshot.records, item, ctx.snapshot.rejected)
         placed = writer.block(land_block(ctx, item, dist))
         writer.bar_chart(placed, [2], ["Andel"], item.title[:80], anchor_col=CHART_COL, anchor_row=start)
         writer.row = max(writer.row, start + _chart_rows(len(dist.categories)))
@@ -121,7 +131,7 @@ def land_block(ctx: MasterInput, item: Item, dist: Distribution) -> Block:
     lines = [] if item.multi else [(list(range(len(dist.counts))), BASE)]
     extra = secondary(values, lines, ctx.threshold)
     rows = [
-        [label, _count(ctx, count, i in extra), HIDDEN if i in extra else ctx.share(dist.pct(i), count)]
+        [label, _count(ctx, count, i in extra), HIDDEN if i in extra else _share(ctx, dist, i, item)]
         for i, (label, count) in enumerate(zip(dist.categories, dist.counts))
     ]
     return Block(
@@ -139,7 +149,7 @@ def number_block(ctx: MasterInput, item: Item, groups: dict) -> Block:
     """Sum, mean and median of a number question, for one or more groups of records."""
     q = item.questions[0]
     counts_people = q.type == "integer"
-    summaries = {name: number_summary(records, q) for name, records in groups.items()}
+    summaries = {name: number_summary(records, q, ctx.snapshot.rejected) for name, records in groups.items()}
     header = ["Mål"] + list(groups)
     rows = [["Antal svar (n)"] + [s.n for s in summaries.values()]]
     for label, attr in (("Sum", "total"), ("Gennemsnit", "mean"), ("Median", "median")):
@@ -147,7 +157,7 @@ def number_block(ctx: MasterInput, item: Item, groups: dict) -> Block:
         for s in summaries.values():
             value = getattr(s, attr)
             if s.n == 0:
-                row.append(NA_FOR_NO_ANSWERS)
+                row.append(no_answer_text(ctx, s.excluded))
             elif attr == "total" and counts_people:
                 row.append(ctx.count(value))
             else:
@@ -155,7 +165,14 @@ def number_block(ctx: MasterInput, item: Item, groups: dict) -> Block:
                 # close to one citizen's own figure.
                 row.append(ctx.share(value, s.n) if s.n < ctx.threshold else value)
         rows.append(row)
-    base = "Grundlag: " + ", ".join(f"{name} n = {s.n}" for name, s in summaries.items()) + f" {unit(ctx)} med svar."
+    national = summaries.get(NATIONAL) or next(iter(summaries.values()))
+    base = (
+        "Grundlag: "
+        + ", ".join(f"{name} n = {s.n}" for name, s in summaries.items())
+        + f" {unit(ctx)} med gyldigt svar"
+        + answered_text(ctx, national.excluded)
+        + f", i alt {national.n + sum(national.excluded.values())} {unit(ctx)}."
+    )
     return Block(
         item.title,
         item_explanation(ctx, item),
@@ -168,6 +185,21 @@ def number_block(ctx: MasterInput, item: Item, groups: dict) -> Block:
 
 
 NA_FOR_NO_ANSWERS = "ikke tilgængelig: ingen svar"
+
+
+def no_answer_text(ctx: MasterInput, excluded: dict[str, int], item: Item | None = None) -> str:
+    """Why a column has no figure: no records at all, or none with a valid answer (and why not)."""
+    if not sum(excluded.values()):
+        return NA_FOR_NO_ANSWERS
+    whole = item.whole if item is not None else None
+    return f"{NA}: ingen gyldige svar ({reasons_text(excluded, ctx.survey, whole)})"
+
+
+def _share(ctx: MasterInput, dist: Distribution, i: int, item: Item):
+    """The published share of category ``i``; with base 0, why there is none."""
+    if not dist.respondents and dist.missing:
+        return ctx.share(no_answer_text(ctx, dist.excluded, item), dist.counts[i])
+    return ctx.share(dist.pct(i), dist.counts[i])
 
 
 # -- KKR ----------------------------------------------------------------------
@@ -184,10 +216,10 @@ def write_kkr(writer: SheetWriter, ctx: MasterInput) -> None:
     start = placed.header_row - 3
     writer.bar_chart(
         placed,
-        [6],
+        [7],
         ["Sager pr. 1.000 18-66-årige"],
         "Sager pr. 1.000 18-66-årige",
-        anchor_col=9,
+        anchor_col=10,
         anchor_row=start,
         kind="column",
         pct=False,
@@ -216,52 +248,68 @@ def kkr_participation_notes(ctx: MasterInput) -> list[str]:
 
 
 def kkr_status_block(ctx: MasterInput) -> Block:
+    """Participation, cases and rate per KKR; cases and rate over the municipalities with a valid count."""
     rows = []
     groups = participants_by_kkr(ctx.participants)
     groups_all = participants_by_kkr([m for m in _all_codes()])
     levels = list(groups.items()) + [(NATIONAL, ctx.participants)]
-    sums = {kkr: int(sum(ctx.cases(c) for c in codes if ctx.cases(c) is not None)) for kkr, codes in levels}
+    counted = {kkr: [c for c in codes if ctx.cases(c) is not None] for kkr, codes in levels}
+    sums = {kkr: int(sum(ctx.cases(c) for c in codes)) for kkr, codes in counted.items()}
     extra = secondary(sums, [(list(groups), NATIONAL)], ctx.threshold)
     for kkr, codes in levels:
         total = len(groups_all[kkr]) if kkr in groups_all else len(municipalities())
-        cases = [ctx.cases(c) for c in codes if ctx.cases(c) is not None]
         rate, n_rate = ctx.pooled_rate(codes)
+        head = [kkr, total, len(codes), len(codes) / total, len(counted[kkr])]
         if kkr in extra:  # hidden to protect a small count: the rate would give it back
-            rows.append([kkr, total, len(codes), len(codes) / total, HIDDEN, n_rate, HIDDEN])
+            rows.append(head + [HIDDEN, n_rate, HIDDEN])
+            continue
+        if not counted[kkr]:
+            reason = _no_count(ctx, codes)
+            rows.append(head + [reason, n_rate, reason])
             continue
         rows.append(
-            [
-                kkr,
-                total,
-                len(codes),
-                len(codes) / total,
-                ctx.count(int(sum(cases))) if codes else 0,
+            head
+            + [
+                ctx.count(sums[kkr]),
                 n_rate,
-                ctx.share(rate, int(sum(cases))) if rate is not None else _no_rate(codes),
+                ctx.share(rate, sums[kkr]) if rate is not None else NA_NO_POPULATION,
             ]
         )
+    left_out = [c for c in ctx.participants if ctx.cases(c) is None]
+    base = f"Grundlag: n = {len(ctx.participants)} deltagende kommuner, heraf {len(ctx.with_cases)} med gyldigt antal sager"
+    if left_out:
+        base += " (uden gyldigt antal: " + "; ".join(
+            f"{ctx.name(c)}: {ctx.cases_reason(c).removeprefix(NA + ': ')}" for c in left_out
+        ) + ")"
+    base += ". Antal sager og rate bygger kun på kommunerne med gyldigt antal."
     return Block(
         "Deltagelse og sager pr. KKR",
         "Kommuner i alt og deltagende, antal sager og sager pr. 1.000 18-66-årige (alle sager i de "
-        "deltagende kommuner med befolkningstal delt med deres samlede antal 18-66-årige).",
-        f"Grundlag: n = {len(ctx.participants)} deltagende kommuner.",
+        "deltagende kommuner med gyldigt antal og befolkningstal delt med deres samlede antal 18-66-årige).",
+        base,
         [
             "KKR",
             "Kommuner i alt",
             "Deltagende kommuner",
             "Svarprocent",
+            "Kommuner med gyldigt antal sager",
             "Antal sager",
             "Kommuner med befolkningstal",
             "Sager pr. 1.000 18-66-årige",
         ],
         rows,
-        ["text", "int", "int", "pct", "int", "int", "dec3"],
-        [22, 10, 12, 11, 10, 14, 14],
+        ["text", "int", "int", "pct", "int", "int", "int", "dec3"],
+        [22, 10, 12, 11, 14, 10, 14, 14],
     )
 
 
-def _no_rate(codes: list[str]) -> str:
-    return "ikke tilgængelig: ingen deltagende kommuner" if not codes else "ikke tilgængelig: befolkningstal mangler"
+def _no_count(ctx: MasterInput, codes: list[str]) -> str:
+    """Why a KKR has no number of cases: no participants, or none with a valid count (and why)."""
+    if not codes:
+        return "ikke tilgængelig: ingen deltagende kommuner"
+    if len(codes) == 1:
+        return ctx.cases_reason(codes[0])
+    return "ikke tilgængelig: ingen af de deltagende kommuner har et gyldigt antal sager"
 
 
 def _all_codes() -> list[str]:
@@ -271,7 +319,7 @@ def _all_codes() -> list[str]:
 def side_by_side_block(ctx: MasterInput, item: Item, groups: dict, title: str | None = None) -> Block:
     """Count and share per KKR and for the whole country, with a base row."""
     columns = {**groups, NATIONAL: ctx.snapshot.records}
-    dists = {name: distribution(records, item) for name, records in columns.items()}
+    dists = {name: distribution(records, item, ctx.snapshot.rejected) for name, records in columns.items()}
     header = [category_header(item)]
     for name in columns:
         header += [f"{name}: antal", f"{name}: andel"]
@@ -282,18 +330,21 @@ def side_by_side_block(ctx: MasterInput, item: Item, groups: dict, title: str | 
         row = [label]
         for name, dist in dists.items():
             hide = (i, name) in extra
-            row += [_count(ctx, dist.counts[i], hide), HIDDEN if hide else ctx.share(dist.pct(i), dist.counts[i])]
+            row += [_count(ctx, dist.counts[i], hide), HIDDEN if hide else _share(ctx, dist, i, item)]
         rows.append(row)
     base_row = [BASE_ROW]
     for name, dist in dists.items():
         base_row += [_count(ctx, dist.base, (BASE, name) in extra), None]
     rows.append(base_row)
-    base = (
-        "Grundlag: "
-        + ", ".join(f"{name} n = {d.respondents}" for name, d in dists.items())
-        + f" {unit(ctx) if item.kind != 'bands' else 'kommuner'} med svar."
-        + exclusion_text(dists[NATIONAL])
-    )
+    national = dists[NATIONAL]
+    base = "Grundlag: " + ", ".join(f"{name} n = {d.respondents}" for name, d in dists.items())
+    if item.kind == "bands":
+        base += " kommuner." + exclusion_text(ctx, national, item)
+    else:
+        base += (
+            f" {unit(ctx)} med gyldigt svar" + answered_text(ctx, national.excluded)
+            + f", i alt {national.respondents + national.missing} {unit(ctx)}."
+        )
     return Block(
         title or item.title,
         item_explanation(ctx, item) + f' Rækken "{BASE_ROW}" er nævneren.',
@@ -343,7 +394,7 @@ def write_exits(writer: SheetWriter, ctx: MasterInput) -> None:
     groups = by_kkr(with_places(ctx.snapshot.records))
     for item in items:
         start = writer.row
-        dist = distribution(ctx.snapshot.records, item)
+        dist = distribution(ctx.snapshot.records, item, ctx.snapshot.rejected)
         placed = writer.block(land_block(ctx, item, dist))
         writer.bar_chart(placed, [2], ["Andel"], "Årsager, hele landet", anchor_col=5, anchor_row=start)
         writer.row = max(writer.row, start + _chart_rows(len(dist.categories)))

@@ -6,12 +6,13 @@ consultants need each municipality's exact figures, so nothing is hidden.
 
 from __future__ import annotations
 
+import math
+
 from sdexl.analysis.indicators import AGE_BAND, BOTILBUD_TOTAL, COST_BAND, bands, total_question
-from sdexl.analysis.stats import correlation, ranking, variation
+from sdexl.analysis.stats import SMALL_BASE, WHY_SPEARMAN, correlation, ranking, variation
 from sdexl.publish.context import (
     INTERNAL_NOTE,
     NA,
-    NA_NO_ANSWER,
     NOT_PARTICIPATING,
     MasterInput,
 )
@@ -65,6 +66,11 @@ def municipalities_block(ctx: MasterInput) -> Block:
     )
     if has_total:
         explanation += " Andelen i botilbud = borgere over 2 mio. kr. / alle borgere i botilbud."
+    if survey.kind == "aggregate":
+        explanation += (
+            " Intervallerne vises kun, når hele sættet tæller (alle gyldige og tilsammen lig antallet over "
+            "2 mio. kr.); ellers står årsagen. Samme regel gælder på alle faner."
+        )
     base = (
         f"Grundlag: n = {len(ctx.participants)} deltagende kommuner af 98; " + population_text(ctx) + "."
     )
@@ -79,21 +85,25 @@ def _municipality_row(ctx: MasterInput, code: str, has_total: bool, band_columns
     if code not in ctx.participants:
         return row + [None, people] + [None] * (1 + 2 * has_total + len(band_columns))
     cases = ctx.cases(code)
-    row += [cases if cases is not None else NA_NO_ANSWER, people if people is not None else NA]
+    row += [cases if cases is not None else ctx.cases_reason(code), people if people is not None else NA]
     row.append(ctx.rates[code] if code in ctx.rates else ctx.rate_reason(code))
     if has_total:
         total = ctx.indicator(code, BOTILBUD_TOTAL)
-        row.append(total if total is not None else NA_NO_ANSWER)
-        row.append(_share_in_botilbud(cases, total))
+        total_reason = ctx.answer_reason(code, total_question(ctx.survey))
+        row.append(total if total is not None else total_reason)
+        if cases is None:
+            row.append(ctx.cases_reason(code))
+        elif total is None:
+            row.append(total_reason)
+        else:
+            row.append(_share_in_botilbud(cases, total))
     for indicator, band in band_columns:
         value = ctx.indicator(code, indicator, band.code)
-        row.append(value if value is not None else NA_NO_ANSWER)
+        row.append(value if value is not None else ctx.group_reason(code, indicator))
     return row
 
 
-def _share_in_botilbud(cases: float | None, total: float | None):
-    if cases is None or total is None:
-        return NA_NO_ANSWER
+def _share_in_botilbud(cases: float, total: float):
     if total == 0:
         return "ikke tilgængelig: ingen borgere i botilbud"
     return cases / total
@@ -139,20 +149,36 @@ def variation_block(ctx: MasterInput) -> Block:
         ["3. kvartil", _or(stats.q3, none)],
         ["Laveste", _or(stats.minimum, none)],
         ["Højeste", _or(stats.maximum, none)],
-        ["Forhold mellem højeste og laveste", _or(stats.max_min_ratio, f"{NA}: {stats.ratio_note}")],
+        ["Kommuner med sager (rate over 0)", stats.n_with_cases],
+        [RATIO_LOWEST, _or(stats.lowest_with_cases, f"{NA}: {stats.ratio_note}")],
+        [RATIO_MAX_MIN, _or(stats.max_min_ratio, f"{NA}: {stats.ratio_note}")],
+        [RATIO_P10, _or(stats.p10, f"{NA}: {stats.p_ratio_note}")],
+        [RATIO_P90, _or(stats.p90, f"{NA}: {stats.p_ratio_note}")],
+        [RATIO_P90_P10, _or(stats.p90_p10_ratio, f"{NA}: {stats.p_ratio_note}")],
         ["Standardafvigelse", _or(stats.sd, f"{NA}: {stats.cv_note}")],
         ["Variationskoefficient (standardafvigelse / gennemsnit)", _or(stats.cv, f"{NA}: {stats.cv_note}")],
     ]
+    zero = stats.n - stats.n_with_cases
     return Block(
         "Fordelingen af raten",
-        "Kvartiler som Excels KVARTIL.MEDTAG; standardafvigelsen er for en "
-        "stikprøve (STDAFV.S). Den samlede rate vægter store kommuner mest; gennemsnittet vægter alle ens.",
-        f"Grundlag: n = {stats.n} kommuner med både svar og befolkningstal (samlet rate: n = {pooled_n}).",
+        "Kvartiler som Excels KVARTIL.MEDTAG og percentiler som PERCENTIL.MEDTAG; standardafvigelsen er for en "
+        "stikprøve (STDAFV.S). Den samlede rate vægter store kommuner mest; gennemsnittet vægter alle ens. "
+        "Forholdet mellem højeste og laveste (\"så mange gange som den laveste\") og det robuste forhold mellem "
+        "90. og 10. percentil regnes blandt kommunerne med sager, fordi en kommune uden sager har rate 0.",
+        f"Grundlag: n = {stats.n} kommuner med både gyldigt antal og befolkningstal (samlet rate: n = {pooled_n}); "
+        f"forholdene bygger på de {stats.n_with_cases} kommuner med sager ({zero} uden sager er ikke med).",
         ["Mål", "Værdi"],
         rows,
         ["text", "dec3"],
         [52, 14],
     )
+
+
+RATIO_LOWEST = "Laveste blandt kommuner med sager"
+RATIO_MAX_MIN = "Forhold mellem højeste og laveste (kommuner med sager)"
+RATIO_P10 = "10. percentil (kommuner med sager)"
+RATIO_P90 = "90. percentil (kommuner med sager)"
+RATIO_P90_P10 = "Forhold mellem 90. og 10. percentil (kommuner med sager)"
 
 
 def _or(value, text):
@@ -215,10 +241,20 @@ def write_correlation(writer: SheetWriter, ctx: MasterInput) -> None:
         writer.row = max(writer.row, start + 19)
 
 
+SIZE = "Rate og kommunestørrelse (antal 18-66-årige)"
+LOG_SIZE = "Rate og kommunestørrelse på logaritmisk skala (log10 af antal 18-66-årige)"
+SOCIO = "Rate og socioøkonomisk indeks"
+
+
 def correlations(ctx: MasterInput):
+    sizes = dict(ctx.population.values)
+    # Municipal sizes span 2,000 to 400,000: on a log scale København and Aarhus
+    # no longer decide Pearson's r alone. Spearman is the same on both scales.
+    log_sizes = {code: math.log10(size) for code, size in sizes.items() if size and size > 0}
     return {
-        "Rate og kommunestørrelse (antal 18-66-årige)": correlation(dict(ctx.population.values), ctx.rates),
-        "Rate og socioøkonomisk indeks": correlation(ctx.socio, ctx.rates),
+        SIZE: correlation(sizes, ctx.rates),
+        LOG_SIZE: correlation(log_sizes, ctx.rates),
+        SOCIO: correlation(ctx.socio, ctx.rates),
     }
 
 
@@ -230,9 +266,12 @@ def correlation_block(ctx: MasterInput) -> Block:
     note = "" if ctx.socio else " Der er ikke importeret et socioøkonomisk indeks (sdexl reference socio)."
     return Block(
         "Korrelationer",
-        "n er antallet af kommuner med både rate og den anden værdi." + note,
-        "Grundlag: deltagende kommuner med befolkningstal (og indeks).",
-        ["Sammenhæng", "n", "Pearson r", "p (Pearson)", "Spearman rho", "p (Spearman)", "Vurdering"],
+        f"{WHY_SPEARMAN} Retningen (positiv/negativ) kommer fra Spearmans rho, når den er signifikant "
+        f"(p < 0,05). n er antallet af kommuner med både rate og den anden værdi; under {SMALL_BASE} "
+        "kommuner er resultatet markeret som usikkert. På logaritmisk skala er Spearman den samme, men "
+        "Pearson påvirkes mindre af de største kommuner." + note,
+        "Grundlag: deltagende kommuner med gyldigt antal sager og befolkningstal (og indeks); n pr. række.",
+        ["Sammenhæng", "n", "Pearson r", "p (Pearson)", "Spearman rho", "p (Spearman)", "Vurdering (efter Spearman)"],
         rows,
         ["text", "int", "dec3", "p", "dec3", "p", "text"],
         [44, 6, 10, 10, 12, 10, 60],
@@ -244,6 +283,8 @@ def points_block(ctx: MasterInput, title: str, x_values: dict, x_title: str) -> 
     rows = [[code, ctx.name(code), x_values[code], ctx.rates[code]] for code in codes]
     left_out = [ctx.name(c) for c in ctx.rates if c not in x_values]
     base = f"Grundlag: n = {len(rows)} kommuner."
+    if 0 < len(rows) < SMALL_BASE:
+        base += f" Forsigtig: under {SMALL_BASE} kommuner, så en sammenhæng er meget usikker."
     if left_out:
         base += f" Uden {x_title.lower()} ({NA}): {', '.join(left_out)}."
     return Block(

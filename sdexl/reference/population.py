@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sdexl import atomic
 from sdexl.reference import by_code, municipalities
 
 FILE_NAME = "befolkning_18_66.csv"
@@ -220,7 +221,7 @@ def match_name(name: str) -> str | None:
 
 def _write(report: PopulationImport) -> None:
     report.target.parent.mkdir(parents=True, exist_ok=True)
-    with report.target.open("w", encoding="utf-8", newline="") as handle:
+    with atomic.atomic_path(report.target) as temp, temp.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         totals = ["befolkning_i_alt"] if report.totals else []  # only when the export held every age
         writer.writerow(["kommunekode", "befolkning_18_66", "kvartal", *totals])

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sdexl import atomic
 from sdexl.reference import by_code, municipalities, normalise_code
 from sdexl.reference.population import ReferenceImportError
 
@@ -89,7 +90,7 @@ def _number(text: str) -> float | None:
 
 def _write(report: SocioImport) -> None:
     report.target.parent.mkdir(parents=True, exist_ok=True)
-    with report.target.open("w", encoding="utf-8", newline="") as handle:
+    with atomic.atomic_path(report.target) as temp, temp.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["kommunekode", "indeks"])
         for code in sorted(report.index, key=int):

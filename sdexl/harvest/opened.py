@@ -1,0 +1,62 @@
+"""One open zip per file while it is examined.
+
+The container check, the sheet scan and the defined-name look-up each read the
+same file's zip directory. ``examine`` opens the zip once for the whole
+examination (``once``); the readers ask ``zip_file(path)`` instead of calling
+``zipfile.ZipFile(path)`` and get that open zip when the path is the same file
+(the hard link the reader is given counts: same device and inode), or their own
+otherwise, exactly as before. A file that does not open as a zip is left to the
+readers, which report it as they always did.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+_open: dict[tuple[int, int, int], zipfile.ZipFile] = {}
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size
+
+
+@contextmanager
+def once(path: Path, max_bytes: int) -> Iterator[None]:
+    """Keep ``path``'s zip open for every ``zip_file(path)`` inside this block.
+
+    A file over ``max_bytes`` is not opened here: the container check rejects it unread.
+    """
+    key = _identity(path)
+    if key is None or key in _open or key[2] > max_bytes:
+        yield
+        return
+    try:
+        zf = zipfile.ZipFile(path)
+    except Exception:  # noqa: BLE001 - not a zip, or a broken one: the readers report it themselves
+        yield
+        return
+    _open[key] = zf
+    try:
+        yield
+    finally:
+        del _open[key]
+        zf.close()
+
+
+@contextmanager
+def zip_file(path: Path) -> Iterator[zipfile.ZipFile]:
+    """``zipfile.ZipFile(path)`` as a context, or the zip ``once`` keeps open for the same file."""
+    shared = _open.get(_identity(path)) if _open else None
+    if shared is not None:
+        yield shared
+        return
+    with zipfile.ZipFile(path) as zf:
+        yield zf
