@@ -751,5 +751,8 @@ def reference_socio(ctx, file):
         click.echo(line)
 
 
+from sdexl import cli_report  # noqa: E402,F401 - registers report, import and reference comparable
+
 if __name__ == "__main__":  # pragma: no cover
     main()
+

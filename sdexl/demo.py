@@ -114,6 +114,7 @@ class DemoResult:
     temporary: bool = False
     timings: dict[str, float] = field(default_factory=dict)  # step -> seconds
     mail: dict[str, dict[str, int]] = field(default_factory=dict)  # survey -> kind -> drafts written
+    reports: dict[str, tuple[Path, int, list[Path]]] = field(default_factory=dict)  # survey -> (folder, n, PDFs)
 
     def lines(self) -> list[str]:
         out = [
@@ -128,6 +129,9 @@ class DemoResult:
             counts = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
             out.append(f"Mail drafts {survey_id} (synthetic, not sent): {counts} in "
                        f"{self.root / 'outgoing' / survey_id / 'mail'}")
+        for survey_id, (folder, count, pdfs) in self.reports.items():
+            example = f"; PDF examples: {', '.join(p.name for p in pdfs)}" if pdfs else ""
+            out.append(f"Municipality reports {survey_id} (synthetic): {count} in {folder}{example}")
         out.append("Open:")
         out += [f"  {what:<34} {path}" for what, path in self.open_first]
         out.append(f"  {'where each municipality stands':<34} sdexl -w {self.root} status sde-2022")
@@ -203,11 +207,13 @@ def run_demo(
     soffice: str | None = "auto",
     workers: int | None = None,
     say: Callable[[str], None] | None = None,
+    reports: bool = True,
 ) -> DemoResult:
     """Run the whole demo in ``directory`` (a new temporary folder when None).
 
-    ``soffice``: the LibreOffice binary for the resaved file; "auto" finds it on
-    PATH, None skips that step (with a note). ``say`` gets one line saying
+    ``soffice``: the LibreOffice binary for the resaved file (and the PDF
+    copies of a few reports); "auto" finds it on PATH, None skips that step
+    (with a note). ``reports``: write the municipality reports too. ``say`` gets one line saying
     where the workspace is, before the work starts.
     """
     temporary = directory is None
@@ -221,6 +227,7 @@ def run_demo(
     ws = init_workspace(root)
     plan = make_plan(seed)
     write_population(ws, plan.population)
+    write_socio(ws, seed)
     notes: list[str] = []
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -258,6 +265,9 @@ def run_demo(
     for what in ("reminders", "feedback", "receipts"):
         _draft(ws, mail, what)
     lap("mail")
+    written_reports = write_reports(ws, soffice_bin, notes) if reports else {}
+    if reports:
+        lap("reports")
 
     verdicts = Counter(f.verdict for f in result.files)
     open_first = _files_to_open(ws, result.files)
@@ -274,9 +284,39 @@ def run_demo(
         temporary,
         timings,
         mail,
+        written_reports,
     )
     _write_readme(ws, demo, plan)
     return demo
+
+
+REPORT_PDF_EXAMPLES = 2  # per survey: printing every report would add minutes to the demo
+
+
+def write_reports(ws: Workspace, soffice: str | None, notes: list[str]) -> dict[str, tuple[Path, int, list[Path]]]:
+    """Every municipality's report as xlsx; PDF copies of the first few when LibreOffice is installed."""
+    from sdexl.report.pdf import to_pdf
+    from sdexl.report.run import build_reports
+
+    written = {}
+    for survey_id in SURVEYS:
+        run = build_reports(ws, survey_id, pdf=False)
+        pdfs, failed = to_pdf(run.workbooks[:REPORT_PDF_EXAMPLES], soffice) if soffice else ([], [])
+        notes += failed
+        written[survey_id] = (run.folder, len(run.workbooks), pdfs)
+    if not soffice:
+        notes.append("LibreOffice is not installed: the reports are xlsx only (sdexl report SURVEY makes the PDFs).")
+    return written
+
+
+def write_socio(ws: Workspace, seed: int) -> Path:
+    """A SYNTHETIC socio-economic index (around 1.0), so the comparable municipalities use two variables."""
+    rng = random.Random(f"{seed}-socio")
+    target = ws.reference / "socio_indeks.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["kommunekode,indeks"] + [f"{m.code},{round(rng.gauss(1.0, 0.12), 3)}" for m in municipalities()]
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
 
 
 def write_contacts(ws: Workspace) -> Path:
@@ -331,6 +371,7 @@ def _files_to_open(ws: Workspace, files: list[Any]) -> list[tuple[str, Path]]:
     if feedback:
         out.append(("feedback to a municipality", Path(feedback[0])))
     out.append(("invitation mails (drafts, synthetic)", ws.outgoing_dir(SURVEYS[0]) / "mail" / "invitations"))
+    out += [(f"municipality reports {s} (synthetic)", ws.output_dir(s) / "rapporter") for s in SURVEYS]
     out.append(("what the demo made (synthetic)", ws.root / "README.txt"))
     return out
 

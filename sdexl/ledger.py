@@ -139,6 +139,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         sha256 TEXT PRIMARY KEY REFERENCES submissions (sha256)
     );
     """),
+    # earlier rounds loaded with `sdexl import` (sdexl/import_round.py): the source file, its hash and the column
+    # mapping. The data itself is stored as one submission per municipality with ident_source = 'import'.
+    ("imports", """
+    CREATE TABLE imports (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        survey_id      TEXT NOT NULL,
+        source         TEXT NOT NULL,
+        sha256         TEXT NOT NULL,
+        mapping        TEXT,
+        imported_at    TEXT NOT NULL,
+        municipalities INTEGER NOT NULL,
+        records        INTEGER NOT NULL
+    );
+    """),
 ]
 
 

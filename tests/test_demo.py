@@ -153,3 +153,15 @@ def test_the_round_is_drafted_as_mail(demo):
         conn.close()
     assert kinds == {"invitation": 98, "reminder": counts["reminders"], "feedback": counts["feedback"],
                      "receipt": counts["receipts"]}
+
+
+def test_reports_are_written_and_printed_where_they_are(demo):
+    plan = make_plan(demo.seed)
+    for survey, silent in (("sde-2022", plan.silent_2022), ("sde-2024", plan.silent_2024)):
+        folder, count, pdfs = demo.reports[survey]
+        written = sorted(folder.glob("*.xlsx"))
+        assert count == len(written) >= 98 - len(silent) - 2  # the files that must be corrected wait
+        assert not {p.name.split("_")[0] for p in written} & silent
+        assert any(f"Municipality reports {survey}" in line and str(folder) in line for line in demo.lines())
+        if demo.libreoffice:
+            assert pdfs and all(p.exists() and p.suffix == ".pdf" for p in pdfs)

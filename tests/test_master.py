@@ -149,6 +149,7 @@ def test_sheets_in_order(built):
         "Sammenhæng",
         "Udvikling",
         "Udtrådte",
+        "Læring",
         "Tiltag",
         "Kvalitet",
         "Kilder",

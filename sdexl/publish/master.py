@@ -6,7 +6,7 @@
 
 Sheet by sheet (docs/master.md explains them for the reader):
 Oversigt, Data, Land, KKR, Kommuner, Variation, Sammenhæng, Udvikling,
-Udtrådte, Tiltag, Kvalitet, Kilder.
+Udtrådte, Læring, Tiltag, Kvalitet, Kilder.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from sdexl.publish.masking import mask_cpr
 from sdexl.publish.sheet import Block, SheetWriter
 from sdexl.publish.sheets_development import write_development
 from sdexl.publish.sheets_distribution import write_exits, write_kkr, write_land
+from sdexl.publish.sheets_learning import SHEET as SHEET_LEARNING
+from sdexl.publish.sheets_learning import write_learning
 from sdexl.publish.sheets_municipal import write_correlation, write_municipalities, write_variation
 from sdexl.reference import municipalities
 from sdexl.reference.population import read_population
@@ -56,6 +58,7 @@ SHEETS = [
     ("Sammenhæng", "Sammenhængen mellem raten og kommunestørrelse og socioøkonomisk indeks."),
     ("Udvikling", "Udviklingen mellem opgørelserne nationalt, pr. KKR og pr. kommune."),
     ("Udtrådte", "Hvad der er sket med borgere, der ikke længere koster over 2 mio. kr."),
+    SHEET_LEARNING,
     ("Tiltag", "Kommunernes bemærkninger og beskrivelser af tiltag (fritekst, CPR-lignende numre maskeret)."),
     ("Kvalitet", "Datakvalitet fra indsamlingen: vurderinger og problemer efter type."),
     ("Kilder", "Hver indlæst fil med kontrolsum, vurdering, tidspunkt, værktøjs- og definitionsversion."),
@@ -147,6 +150,7 @@ def _write_master(path: Path, ctx: MasterInput, synthetic: bool) -> None:
         "Sammenhæng": write_correlation,
         "Udvikling": write_development,
         "Udtrådte": write_exits,
+        "Læring": write_learning,
         "Tiltag": write_initiatives,
         "Kvalitet": write_quality,
         "Kilder": write_sources,

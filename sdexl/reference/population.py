@@ -12,7 +12,8 @@ label matching a municipality. "Hele landet", regions, landsdele and
 Christiansø are skipped; any other unknown name is reported, never guessed.
 
 Result: ``<workspace>/reference/befolkning_18_66.csv`` with columns
-kommunekode, befolkning_18_66, kvartal. A municipality without a complete set
+kommunekode, befolkning_18_66, kvartal, and befolkning_i_alt (all ages) when
+the export holds every age 0-99. A municipality without a complete set
 of ages 18-66 is left out and reported, so no figure is ever invented.
 """
 
@@ -28,6 +29,7 @@ from sdexl.reference import by_code, municipalities
 
 FILE_NAME = "befolkning_18_66.csv"
 AGES = range(18, 67)
+ALL_AGES = range(0, 100)  # an export with every one of these ages gives the whole population too
 AGE = re.compile(r"^(\d{1,3}) år$", re.IGNORECASE)
 QUARTER = re.compile(r"^(\d{4})K([1-4])$", re.IGNORECASE)
 NUMBER = re.compile(r"^\d+$")
@@ -47,6 +49,8 @@ class PopulationImport:
     target: Path
     quarter: str
     population: dict[str, int]
+    # All ages, when the export holds every age 0-99 (for the share aged 18-66 behind comparable municipalities).
+    totals: dict[str, int] = field(default_factory=dict)
     unmatched_names: list[str] = field(default_factory=list)
     incomplete: dict[str, int] = field(default_factory=dict)  # code -> number of ages 18-66 missing
     breakdown_rows: int = 0
@@ -96,6 +100,7 @@ def import_population(source: Path, reference_dir: Path) -> PopulationImport:
         reference_dir / FILE_NAME,
         quarter,
         {},
+        {},
         sorted(parsed.unmatched),
         breakdown_rows=parsed.breakdown_rows,
         quarters_found=sorted(parsed.values, key=_quarter_key),
@@ -106,6 +111,8 @@ def import_population(source: Path, reference_dir: Path) -> PopulationImport:
             report.incomplete[code] = len(gaps)
         else:
             report.population[code] = sum(ages[a] for a in AGES)
+            if all(a in ages for a in ALL_AGES):
+                report.totals[code] = sum(ages.values())
     _write(report)
     return report
 
@@ -216,9 +223,11 @@ def _write(report: PopulationImport) -> None:
     report.target.parent.mkdir(parents=True, exist_ok=True)
     with atomic.atomic_path(report.target) as temp, temp.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["kommunekode", "befolkning_18_66", "kvartal"])
+        totals = ["befolkning_i_alt"] if report.totals else []  # only when the export held every age
+        writer.writerow(["kommunekode", "befolkning_18_66", "kvartal", *totals])
         for code in sorted(report.population, key=int):
-            writer.writerow([code, report.population[code], report.quarter])
+            total = [report.totals.get(code, "")] if totals else []
+            writer.writerow([code, report.population[code], report.quarter, *total])
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Municipality reports: each municipality's figures beside its KKR, comparable municipalities and the country."""
