@@ -15,11 +15,15 @@ def progress_bar(total: int, title: str, enabled: bool = True) -> Iterator[Calla
         return
     if not sys.stderr.isatty():
         done = 0
+        # A log (CI, a pipe) gets about ten lines, not one per file.
+        step = max(1, total // 10)
 
         def plain(label: str) -> None:
             nonlocal done
             done += 1
-            print(f"{title}: {done}/{total} {label}", file=sys.stderr)
+            if done % step == 0 or done == total:
+                # Files unpacked from a mail or zip can outnumber the files counted at the start.
+                print(f"{title}: {done}/{max(total, done)} {label}", file=sys.stderr)
 
         yield plain
         return
