@@ -88,7 +88,7 @@ rounds:
   sde-2022: {deadline: 2022-12-12}
   sde-2023: {deadline: 2023-08-21}
   sde-2024: {deadline: 2024-12-09}
-small_cell_threshold: 3   # published counts below this are shown as "<3"
+small_cell_threshold: 3   # published counts below this are shown as "x"
 """
 
 

@@ -78,14 +78,17 @@ def texts(rows: list[list]) -> list[str]:
 # -- expectations -------------------------------------------------------------
 
 
+HIDDEN = "x"  # the one symbol of every hidden figure on the suppressed sheets
+
+
 def shown(count, threshold: int = 3):
     """A count as the suppressed sheets must show it."""
-    return f"<{threshold}" if 0 < count < threshold else count
+    return HIDDEN if 0 < count < threshold else count
 
 
 def shown_share(count, base, threshold: int = 3):
     if 0 < count < threshold:
-        return "skjult"
+        return HIDDEN
     return count / base if base else "ikke tilgængelig: ingen svar"
 
 

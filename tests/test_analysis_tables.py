@@ -134,8 +134,9 @@ def test_groups_by_kkr_cover_all_five():
 
 
 def test_suppress_small():
-    assert [suppress_small(v, 3) for v in (0, 1, 2, 3, None)] == [0, "<3", "<3", 3, None]
-    assert suppress_small(4, 5) == "<5"
+    # One symbol for every hidden count: "<3" would tell the reader it is 1 or 2.
+    assert [suppress_small(v, 3) for v in (0, 1, 2, 3, None)] == [0, HIDDEN, HIDDEN, 3, None]
+    assert suppress_small(4, 5) == HIDDEN
     assert derived(0.5, 2, 10, threshold=3) == HIDDEN
     assert derived(0.5, 3, 10, threshold=3) == 0.5
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sdexl.analysis.suppress import HIDDEN
 from sdexl.publish.master import build_outputs
 from sdexl.reference.population import import_population
 from sdexl.workspace import init_workspace
@@ -24,7 +25,7 @@ def sheet(tmp_path_factory):
 
 
 def shown(n: int):
-    return "<3" if 0 < n < 3 else n
+    return HIDDEN if 0 < n < 3 else n
 
 
 def test_every_fall_is_listed_with_suppressed_counts(sheet):
@@ -38,11 +39,11 @@ def test_every_fall_is_listed_with_suppressed_counts(sheet):
         code = r[0]
         assert r[3] == shown(before[code]) and r[4] == shown(AGG_2024[code])
         small = before[code] < 3 or AGG_2024[code] < 3
-        assert r[5] == ("skjult" if small else AGG_2024[code] - before[code])
+        assert r[5] == (HIDDEN if small else AGG_2024[code] - before[code])
         if not small:
             assert same(r[6], before[code] / POPULATION[code] * 1000)
     # Largest fall in the rate first.
-    shown_rates = [r for r in found.rows if r[6] != "skjult"]
+    shown_rates = [r for r in found.rows if r[6] != HIDDEN]
     drops = [r[7] - r[6] for r in shown_rates]
     assert drops == sorted(drops)
 
@@ -56,7 +57,7 @@ def test_exit_reasons_and_texts_side_by_side(sheet):
     column = found.column("Bemærkninger")
     assert by_code["265"][column] == EVIL_TEXT  # kept as text, never a formula
     record = snapshots["sde-2024"].records.set_index("kommunekode").loc["851"]
-    reasons = [f"{label}: {'<3' if 0 < v < 3 else v}" for label, v in zip(
+    reasons = [f"{label}: {HIDDEN if 0 < v < 3 else v}" for label, v in zip(
         ["Dødsfald", "Frivillig flytning", "Bedre funktionsniveau", "Billigere botilbud", "Andet"],
         [record[q] for q in ("a05a_doedsfald", "a05b_frivillig_flytning", "a05c_bedre_funktion",
                               "a05d_billigere_botilbud", "a05e_andet")]) if v]

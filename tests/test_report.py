@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sdexl.analysis.suppress import HIDDEN
 from sdexl.cli import main
 from sdexl.demo import make_plan, run_demo
 from sdexl.reference.comparable import groups as comparable_groups
@@ -131,16 +132,16 @@ def test_case_report_key_figures_recomputed_from_data_csv(ws, demo):
 
 
 def group_share(answers: list[str], label: str, multi: bool):
-    """The published share of ``label`` among ``answers``: hidden ("skjult") when its count is small."""
+    """The published share of ``label`` among ``answers``: hidden ("x") when its count is small."""
     count = sum(label in a.split("; ") if multi else a == label for a in answers)
     if not answers:
         return None
-    return "skjult" if 0 < count < THRESHOLD else count / len(answers)
+    return HIDDEN if 0 < count < THRESHOLD else count / len(answers)
 
 
 def check_share(got, want) -> None:
     # A share may also be hidden by secondary suppression (a small count elsewhere in the column).
-    assert got == want or got == "skjult" or same(got, want), (got, want)
+    assert got == want or got == HIDDEN or same(got, want), (got, want)
 
 
 def test_case_report_every_distribution_recomputed(ws, demo):

@@ -11,6 +11,7 @@ Udtrådte, Læring, Tiltag, Kvalitet, Kilder.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,7 @@ import xlsxwriter
 from sdexl import __version__, atomic, messages
 from sdexl.analysis.indicators import BOTILBUD_TOTAL, total_question
 from sdexl.analysis.snapshot import CASE_REF, KOMMUNEKODE, Snapshot
+from sdexl.analysis.suppress import HIDDEN
 from sdexl.analysis.tables import present
 from sdexl.publish.context import MasterInput
 from sdexl.publish.dataset import dataset, write_dataset
@@ -157,8 +159,8 @@ def _write_master(path: Path, ctx: MasterInput, synthetic: bool) -> None:
     }
     for name, _ in SHEETS:
         sheet = SheetWriter(workbook, name, banner=SYNTHETIC_BANNER if synthetic else None)
-        sheet.sheet.set_column(0, 0, 44)
         writers[name](sheet, ctx)
+        sheet.finish()
     workbook.close()
 
 
@@ -181,7 +183,7 @@ def write_overview(writer: SheetWriter, ctx: MasterInput) -> None:
             ["Fane", "Indhold"],
             [list(s) for s in SHEETS],
             ["text", "text"],
-            [44, 100],
+            [40, 58],  # with the 41 a text column takes: under a portrait page
         )
     )
 
@@ -226,12 +228,13 @@ def overview_block(ctx: MasterInput) -> Block:
         [
             "Grænse for små tal",
             (
-                f'antal under {ctx.threshold} vises som "<{ctx.threshold}" på Land, KKR, '
-                "Udtrådte og i Udviklings tabeller for land og KKR"
+                f'antal under {ctx.threshold} vises som "{HIDDEN}" på Land, KKR, Udtrådte og i Udviklings '
+                "tabeller for land og KKR, sammen med de tal, der ellers kunne regne dem ud"
             ),
         ],
     ]
     kinds = ["text", "General"]
+    formats = {"Svarprocent": "pct", "Sager pr. 1.000 18-66-årige (samlet)": "rate", SHARE_OVER_2MIO: "pct"}
     return Block(
         "Nøgletal",
         "Overblik over indsamlingen. Antal sager og raten bygger på kommunerne med gyldigt antal sager; "
@@ -240,8 +243,12 @@ def overview_block(ctx: MasterInput) -> Block:
         ["Emne", "Værdi"],
         rows,
         kinds,
-        [44, 80],
+        [40, 58],  # with the 41 a text column takes: under a portrait page
+        row_formats={i: {1: formats[r[0]]} for i, r in enumerate(rows) if r[0] in formats},
     )
+
+
+SHARE_OVER_2MIO = "Heraf over 2 mio. kr. (andel)"
 
 
 def _botilbud_share_rows(ctx: MasterInput) -> list[list]:
@@ -254,8 +261,8 @@ def _botilbud_share_rows(ctx: MasterInput) -> list[list]:
     share = over / everyone if everyone else "ikke tilgængelig: ingen borgere i botilbud"
     return [
         ["Borgere i botilbud i alt (kommuner med begge tal)", everyone],
-        ["Heraf over 2 mio. kr. (andel)", share],
-        ["Kommuner med gyldigt svar på både spørgsmål 1 og 2", len(both)],
+        [SHARE_OVER_2MIO, share],
+        ["Kommuner med svar på både spm. 1 og 2", len(both)],
     ]
 
 
@@ -269,14 +276,15 @@ def _without_count(ctx: MasterInput):
 
 
 def missing_block(ctx: MasterInput) -> Block:
-    rows = [[m.code, m.name, m.kkr] for m in municipalities() if m.code in set(ctx.missing)]
+    # Two columns, so Oversigt stays as wide as Nøgletal and prints in portrait.
+    rows = [[f"{m.code} {m.name}", m.kkr] for m in municipalities() if m.code in set(ctx.missing)]
     return Block(
         "Manglende kommuner",
         "Kommuner uden et brugbart svar i denne undersøgelse.",
         f"Grundlag: n = {len(rows)} kommuner.",
-        ["Kode", "Kommune", "KKR"],
+        ["Kommune (kode og navn)", "KKR"],
         rows,
-        ["text"] * 3,
+        ["text"] * 2,
     )
 
 
@@ -298,7 +306,7 @@ def write_data(writer: SheetWriter, ctx: MasterInput) -> None:
     )
     labels = _column_labels(ctx, list(frame.columns))
     for col, label in enumerate(labels):
-        writer.text(writer.row, col, label)
+        writer.text(writer.row, col, label, wrap_at=24)
     writer.row += 1
     kinds = ["int" if str(frame[c].dtype) == "Int64" else "General" for c in frame.columns]
     rows = [
@@ -495,8 +503,15 @@ def _source_value(value, key: str):
         return VERDICTS.get(str(value), str(value))
     if key == "superseded":
         return bool(value)
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat(sep=" ")
+    if key == "received_at" and isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        # To the minute: a reader needs no microseconds.
+        zone = " UTC" if value.tzinfo is not None and value.utcoffset() == dt.timedelta(0) else ""
+        return f"{value:%Y-%m-%d %H:%M}{zone}"
     return str(value)
 
 

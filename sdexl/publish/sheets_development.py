@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sdexl.analysis.development import NATIONAL, RATE, Change, Development, band_label, development
 from sdexl.analysis.indicators import AGE_BAND, CASES, COST_BAND
-from sdexl.analysis.suppress import HIDDEN, SECONDARY_NOTE, is_small, secondary
+from sdexl.analysis.suppress import HIDDEN, Line, legend, protect
 from sdexl.publish.context import INTERNAL_NOTE, NA, MasterInput
 from sdexl.publish.sheet import Block, Placed, SheetWriter
 
@@ -38,13 +38,9 @@ def write_development(writer: SheetWriter, ctx: MasterInput) -> None:
         "blot afspejler, hvilke kommuner der deltog. Raten bruger samme befolkningstal "
         f"({ctx.population.quarter or 'ikke importeret'}) for begge år."
     )
-    writer.paragraph(
-        f'Tal mellem 1 og {ctx.threshold - 1} vises som "<{ctx.threshold}" i tabellerne for hele '
-        'landet og KKR, og en ændring beregnet af dem som "skjult".'
-    )
-    writer.paragraph(SECONDARY_NOTE)
+    writer.paragraph("Tabellerne for hele landet og pr. KKR: " + legend(ctx.threshold))
     writer.skip()
-    extra = secondary_hidden(ctx, dev)
+    extra = hidden_figures(ctx, dev)
     start = writer.row
     placed = writer.block(change_block(ctx, dev, dev.national, "Hele landet", suppressed=True, extra=extra))
     band_rows = [i for i, c in enumerate(dev.national) if c.indicator == COST_BAND]
@@ -62,32 +58,56 @@ def _band_chart(writer, ctx, dev: Development, placed, band_rows: list[int], sta
         sub,
         [4, 5],
         [dev.before.label, dev.after.label],
-        "Sager pr. udgiftsinterval (parrede kommuner)",
+        "Udgiftsinterval – antal sager (parrede kommuner)",
         anchor_col=10,
         anchor_row=start,
         kind="column",
         pct=False,
         category_col=2,
+        counts=True,
     )
 
 
-def secondary_hidden(ctx: MasterInput, dev: Development) -> set:
-    """Figures of the KKR and national tables hidden so no small one follows from the national total.
+def hidden_figures(ctx: MasterInput, dev: Development) -> set:
+    """The figures of the KKR and national tables to hide (see ``sdexl.analysis.suppress``).
 
-    For each indicator, category and year the KKRs add up to the whole country
-    (the same paired municipalities): see ``sdexl.analysis.suppress.secondary``.
-    Keys are (level, indicator, code, "before" or "after").
+    Keys are (level, indicator, code, "before" or "after"). The relations the
+    tables show: for each indicator, category and year the KKRs add up to the
+    whole country (the same paired municipalities), and at each level the bands
+    add up to the number of cases (exactly when every case has a band; at most
+    that otherwise).
     """
     values, lines = {}, []
+    changes = [c for c in dev.national + dev.per_kkr if c.indicator != RATE]
+    for c in changes:
+        for when in ("before", "after"):
+            values[(c.level, c.indicator, c.code, when)] = getattr(c, when) if c.n else None
     national = {(c.indicator, c.code): c for c in dev.national if c.indicator != RATE}
     for (indicator, code), whole in national.items():
         members = [c for c in dev.per_kkr if (c.indicator, c.code) == (indicator, code)]
+        if sum(c.n for c in members) != whole.n:
+            continue
+        # A KKR without paired municipalities shows "ikke tilgængelig" and adds nothing: the
+        # other KKRs still add up to the country, so the line holds without it.
+        shown = [c for c in members if c.n]
         for when in ("before", "after"):
-            keys = [(c.level, indicator, code, when) for c in members]
-            values |= {k: getattr(c, when) for k, c in zip(keys, members)}
-            values[(whole.level, indicator, code, when)] = getattr(whole, when)
-            lines.append((keys, (whole.level, indicator, code, when)))
-    return secondary(values, lines, ctx.threshold)
+            lines.append(Line(tuple((c.level, indicator, code, when) for c in shown), (whole.level, indicator, code, when)))
+    for level in {c.level for c in changes}:
+        cases = next((c for c in changes if c.level == level and c.indicator == CASES), None)
+        if cases is None:
+            continue
+        for indicator in (COST_BAND, AGE_BAND):
+            bands = [c for c in changes if c.level == level and c.indicator == indicator]
+            if not bands or any(b.n != cases.n for b in bands):
+                continue
+            for when in ("before", "after"):
+                parts = [getattr(b, when) for b in bands]
+                if any(p is None for p in parts) or getattr(cases, when) is None:
+                    continue
+                exact = sum(parts) == getattr(cases, when)
+                keys = tuple((level, indicator, b.code, when) for b in bands)
+                lines.append(Line(keys, (level, CASES, "", when), exact=exact))
+    return protect(values, lines, ctx.threshold)
 
 
 def change_block(
@@ -113,9 +133,13 @@ def change_block(
     ]
     if level_title == "Pr. kommune":
         header.insert(1, "Kommune")
-    formats = ["text", "text", "text", "int", "dec", "dec", "dec", "pct"]
+    formats = ["text", "text", "text", "int", "int", "int", "int", "pct"]
     if level_title == "Pr. kommune":
         formats.insert(1, "text")
+    first_value = formats.index("int", 1) + 1  # the column of the first year
+    rate_rows = {
+        i: dict.fromkeys(range(first_value, first_value + 3), "rate") for i, c in enumerate(changes) if c.indicator == RATE
+    }
     return Block(
         f"Udvikling – {level_title[0].lower()}{level_title[1:]}",
         "Summen over de parrede kommuner, der har tallet i begge opgørelser; n kan derfor variere "
@@ -126,6 +150,7 @@ def change_block(
         rows,
         formats,
         [16, 26, 20, 12, 14, 14, 10, 10],
+        row_formats=rate_rows,
     )
 
 
@@ -142,21 +167,20 @@ def _change_row(
         return row + [reason, reason, None, None]
     before, after = change.before, change.after
     diff, rel = change.difference, change.relative
-    if change.indicator == RATE:
-        # A rate over few cases gives the count back (the population is public).
-        if suppressed and cases is not None and (
-            any(is_small(v, ctx.threshold) for v in (cases.before, cases.after))
-            or any((cases.level, CASES, cases.code, when) in extra for when in ("before", "after"))
-        ):
-            return row + [HIDDEN, HIDDEN, HIDDEN, HIDDEN]
-    elif suppressed and (
-        any(is_small(v, ctx.threshold) for v in (before, after))
-        or any((level, change.indicator, change.code, when) in extra for when in ("before", "after"))
-    ):
-        key = (level, change.indicator, change.code)
-        before = HIDDEN if (*key, "before") in extra else ctx.count(before)
-        after = HIDDEN if (*key, "after") in extra else ctx.count(after)
-        diff = rel = HIDDEN
+    if suppressed:
+        if change.indicator == RATE:
+            # A rate over hidden cases gives them back (the population is public).
+            cases_key = (level, CASES, cases.code if cases else "")
+            hide = cases is not None and any((*cases_key, when) in extra for when in ("before", "after"))
+            if hide:
+                return row + [HIDDEN, HIDDEN, HIDDEN, HIDDEN]
+        else:
+            key = (level, change.indicator, change.code)
+            hide_before, hide_after = ((*key, when) in extra for when in ("before", "after"))
+            if hide_before or hide_after:
+                before = HIDDEN if hide_before else before
+                after = HIDDEN if hide_after else after
+                diff = rel = HIDDEN
     return row + [before, after, diff, rel if rel is not None else f"{NA}: ingen sager før"]
 
 

@@ -6,9 +6,11 @@ These figures may go to every municipality, so counts are suppressed (see
 
 from __future__ import annotations
 
+import re
+
 from sdexl.analysis.bases import reasons_text
 from sdexl.analysis.indicators import EXIT_REASON
-from sdexl.analysis.suppress import HIDDEN, SECONDARY_NOTE, secondary
+from sdexl.analysis.suppress import HIDDEN, Line, is_small, legend, protect
 from sdexl.analysis.tables import (
     Distribution,
     Item,
@@ -26,7 +28,7 @@ from sdexl.reference import municipalities
 
 NATIONAL = "Hele landet"
 BASE_ROW = "Grundlag (n)"
-BASE = "base"  # the key of a table's total in secondary suppression
+BASE = "base"  # the key of a table's total in complementary suppression
 CHART_COL = 4  # charts sit right of the three-column tables
 
 
@@ -35,11 +37,7 @@ def unit(ctx: MasterInput) -> str:
 
 
 def suppression_note(ctx: MasterInput) -> str:
-    t = ctx.threshold
-    return (
-        f'Antal mellem 1 og {t - 1} vises som "<{t}", og andele beregnet af dem som "skjult", '
-        "så ingen borger kan genkendes. " + SECONDARY_NOTE
-    )
+    return legend(ctx.threshold)
 
 
 def is_exit_reasons(item: Item) -> bool:
@@ -86,18 +84,30 @@ OPTIONAL_NOTE = (
 )
 
 
-def answered_text(ctx: MasterInput, excluded: dict[str, int]) -> str:
-    """' (4 uden gyldigt svar: ikke besvaret (3); afvist ved indlæsningen (1))', or ''."""
+def answered_text(ctx: MasterInput, excluded: dict[str, int], hidden: bool = False) -> str:
+    """' (4 uden gyldigt svar: ikke besvaret (3); afvist ved indlæsningen (1))', or ''.
+
+    With a hidden n the number without an answer is hidden too, and so are the
+    reasons' counts: with the number of cases either would give n back.
+    """
     missing = sum(excluded.values())
-    return f" ({missing} uden gyldigt svar: {reasons_text(excluded)})" if missing else ""
+    if not missing:
+        return ""
+    if hidden:
+        return f" ({HIDDEN} uden gyldigt svar)"
+    return f" ({missing} uden gyldigt svar: {reasons_text(excluded)})"
 
 
-def base_text(ctx: MasterInput, dist: Distribution, item: Item) -> str:
+def base_text(ctx: MasterInput, dist: Distribution, item: Item, hidden: bool = False) -> str:
+    """The base line; a hidden base shows as x, and so does the number without an answer
+    (it would give n back from the number of cases)."""
     if item.kind == "bands":
-        return f"Grundlag: {dist.base} borgere i n = {dist.respondents} kommuner." + exclusion_text(ctx, dist, item)
+        people = HIDDEN if hidden else dist.base
+        return f"Grundlag: {people} borgere i n = {dist.respondents} kommuner." + exclusion_text(ctx, dist, item)
+    n = HIDDEN if hidden else dist.respondents
     return (
-        f"Grundlag: n = {dist.respondents} {unit(ctx)} med gyldigt svar"
-        + answered_text(ctx, dist.excluded)
+        f"Grundlag: n = {n} {unit(ctx)} med gyldigt svar"
+        + answered_text(ctx, dist.excluded, hidden)
         + f", i alt {dist.respondents + dist.missing} {unit(ctx)}."
     )
 
@@ -109,6 +119,7 @@ def write_land(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("Land: svarfordelingen for hele landet")
     writer.paragraph(f"Fordelingen af svarene på hvert spørgsmål for alle deltagende kommuner. {suppression_note(ctx)}")
     writer.skip()
+    groups = by_kkr(with_places(ctx.snapshot.records))
     for item in analysis_items(ctx.survey):
         if item.questions and item.questions[0].indicator == EXIT_REASON:
             continue  # shown on Udtrådte
@@ -117,27 +128,38 @@ def write_land(writer: SheetWriter, ctx: MasterInput) -> None:
             writer.block(number_block(ctx, item, {NATIONAL: ctx.snapshot.records}))
             continue
         dist = distribution(ctx.snapshot.records, item, ctx.snapshot.rejected)
-        placed = writer.block(land_block(ctx, item, dist))
-        writer.bar_chart(placed, [2], ["Andel"], item.title[:80], anchor_col=CHART_COL, anchor_row=start)
+        placed = writer.block(land_block(ctx, item, dist, groups))
+        writer.bar_chart(placed, [2], ["Andel"], chart_title(ctx, item), anchor_col=CHART_COL, anchor_row=start)
         writer.row = max(writer.row, start + _chart_rows(len(dist.categories)))
+
+
+def chart_title(ctx: MasterInput, item: Item) -> str:
+    """What the chart shows: "Køn – andel af sager" (the question without its number)."""
+    name = re.sub(r"^\d+[a-z]?\. ", "", item.title)
+    if len(name) > 60:
+        name = name[:57].rstrip() + "…"
+    whom = "borgere" if item.kind == "bands" else unit(ctx)
+    return f"{name} – andel af {whom}"
 
 
 def _chart_rows(categories: int) -> int:
     return max(14, int((22 * categories + 120) / 20) + 2)
 
 
-def land_block(ctx: MasterInput, item: Item, dist: Distribution) -> Block:
-    values = {i: count for i, count in enumerate(dist.counts)} | {BASE: dist.base}
-    lines = [] if item.multi else [(list(range(len(dist.counts))), BASE)]
-    extra = secondary(values, lines, ctx.threshold)
+def land_block(ctx: MasterInput, item: Item, dist: Distribution, groups: dict) -> Block:
+    """The national distribution, hidden exactly as the national column of the KKR table
+    (the same figures: what one hides, the other must not show)."""
+    kkrs = {k: distribution(r, item, ctx.snapshot.rejected) for k, r in groups.items()}
+    hidden = protected(ctx, item, {**kkrs, NATIONAL: dist})
+    base_hidden = (BASE, NATIONAL) in hidden
     rows = [
-        [label, _count(ctx, count, i in extra), HIDDEN if i in extra else _share(ctx, dist, i, item)]
+        [label, _count(ctx, count, (i, NATIONAL) in hidden), _share(ctx, dist, i, item, (i, NATIONAL) in hidden or base_hidden)]
         for i, (label, count) in enumerate(zip(dist.categories, dist.counts))
     ]
     return Block(
         item.title,
         item_explanation(ctx, item),
-        base_text(ctx, dist, item),
+        base_text(ctx, dist, item, base_hidden),
         [category_header(item), "Antal", "Andel"],
         rows,
         ["text", "int", "pct"],
@@ -146,42 +168,77 @@ def land_block(ctx: MasterInput, item: Item, dist: Distribution) -> Block:
 
 
 def number_block(ctx: MasterInput, item: Item, groups: dict) -> Block:
-    """Sum, mean and median of a number question, for one or more groups of records."""
+    """Sum, mean and median of a number question, for one or more groups of records.
+
+    What is protected: in a case survey n counts citizens (cases with an
+    answer), so a group with a small n is hidden whole (n, sum, mean, median);
+    a number that counts citizens (an integer question) has its sum protected,
+    and a mean or median is hidden with its sum (mean times n gives it back).
+    The KKRs add up to the whole country in both rows, so the protection is
+    computed over the five KKRs and the country whatever groups are shown.
+    """
     q = item.questions[0]
-    counts_people = q.type == "integer"
     summaries = {name: number_summary(records, q, ctx.snapshot.rejected) for name, records in groups.items()}
+    hidden_n, hidden_sum = number_hidden(ctx, item)
     header = ["Mål"] + list(groups)
-    rows = [["Antal svar (n)"] + [s.n for s in summaries.values()]]
+    rows = [["Antal svar (n)"] + [HIDDEN if name in hidden_n else s.n for name, s in summaries.items()]]
     for label, attr in (("Sum", "total"), ("Gennemsnit", "mean"), ("Median", "median")):
         row = [label]
-        for s in summaries.values():
+        for name, s in summaries.items():
             value = getattr(s, attr)
-            if s.n == 0:
+            if name in hidden_n or name in hidden_sum:
+                row.append(HIDDEN)
+            elif s.n == 0:
                 row.append(no_answer_text(ctx, s.excluded))
-            elif attr == "total" and counts_people:
-                row.append(ctx.count(value))
             else:
-                # An amount or an average over fewer than `threshold` answers is
-                # close to one citizen's own figure.
-                row.append(ctx.share(value, s.n) if s.n < ctx.threshold else value)
+                row.append(value)
         rows.append(row)
-    national = summaries.get(NATIONAL) or next(iter(summaries.values()))
+    national_name = NATIONAL if NATIONAL in summaries else next(iter(summaries))
+    national = summaries[national_name]
+    shown_n = {name: HIDDEN if name in hidden_n else s.n for name, s in summaries.items()}
     base = (
         "Grundlag: "
-        + ", ".join(f"{name} n = {s.n}" for name, s in summaries.items())
+        + ", ".join(f"{name} n = {n}" for name, n in shown_n.items())
         + f" {unit(ctx)} med gyldigt svar"
-        + answered_text(ctx, national.excluded)
+        + answered_text(ctx, national.excluded, national_name in hidden_n)
         + f", i alt {national.n + sum(national.excluded.values())} {unit(ctx)}."
     )
+    amount = q.type == "amount"
     return Block(
         item.title,
-        item_explanation(ctx, item),
+        item_explanation(ctx, item) + (" Beløb i mio. kr." if amount else ""),
         base,
         header,
         rows,
-        ["text"] + ["dec"] * len(groups),
+        ["text"] + ["int" if q.type == "integer" else "mio" if amount else "dec"] * len(groups),
         [44] + [14] * len(groups),
+        row_formats=_number_row_formats(q.type, len(groups)),
     )
+
+
+def _number_row_formats(question_type: str, groups: int) -> dict[int, dict[int, str]]:
+    """n is a count; an integer question's mean and median get one decimal."""
+    columns = range(1, groups + 1)
+    if question_type == "integer":
+        return {2: dict.fromkeys(columns, "dec1"), 3: dict.fromkeys(columns, "dec1")}
+    return {0: dict.fromkeys(columns, "int")}
+
+
+def number_hidden(ctx: MasterInput, item: Item) -> tuple[set[str], set[str]]:
+    """The groups (KKR names, NATIONAL) whose n, and whose sum, must be hidden."""
+    q = item.questions[0]
+    kkr_groups = by_kkr(with_places(ctx.snapshot.records))
+    summaries = {name: number_summary(records, q, ctx.snapshot.rejected) for name, records in kkr_groups.items()}
+    summaries[NATIONAL] = number_summary(ctx.snapshot.records, q, ctx.snapshot.rejected)
+    line = [Line(tuple(kkr_groups), NATIONAL)]
+    hidden_n: set[str] = set()
+    if ctx.survey.kind == "cases":  # n counts cases, that is citizens
+        hidden_n = protect({name: s.n for name, s in summaries.items()}, line, ctx.threshold)
+    hidden_sum: set[str] = set()
+    if q.type == "integer":  # the sum counts citizens
+        sums = {name: (int(s.total) if s.total is not None else 0) for name, s in summaries.items()}
+        hidden_sum = protect(sums, line, ctx.threshold)
+    return hidden_n, hidden_sum
 
 
 NA_FOR_NO_ANSWERS = "ikke tilgængelig: ingen svar"
@@ -195,8 +252,11 @@ def no_answer_text(ctx: MasterInput, excluded: dict[str, int], item: Item | None
     return f"{NA}: ingen gyldige svar ({reasons_text(excluded, ctx.survey, whole)})"
 
 
-def _share(ctx: MasterInput, dist: Distribution, i: int, item: Item):
-    """The published share of category ``i``; with base 0, why there is none."""
+def _share(ctx: MasterInput, dist: Distribution, i: int, item: Item, hidden: bool = False):
+    """The published share of category ``i``: x when its count or its base is hidden (a shown
+    share and count give the base back); with base 0, why there is none."""
+    if hidden:
+        return HIDDEN
     if not dist.respondents and dist.missing:
         return ctx.share(no_answer_text(ctx, dist.excluded, item), dist.counts[i])
     return ctx.share(dist.pct(i), dist.counts[i])
@@ -213,18 +273,18 @@ def write_kkr(writer: SheetWriter, ctx: MasterInput) -> None:
         writer.paragraph(note)
     writer.skip()
     placed = writer.block(kkr_status_block(ctx))
-    start = placed.header_row - 3
+    start = writer.row  # the chart below the table: the sheet prints one page wide
     writer.bar_chart(
         placed,
         [7],
         ["Sager pr. 1.000 18-66-årige"],
-        "Sager pr. 1.000 18-66-årige",
-        anchor_col=10,
+        "Sager pr. 1.000 18-66-årige pr. KKR",
+        anchor_col=0,
         anchor_row=start,
         kind="column",
         pct=False,
     )
-    writer.row = max(writer.row, start + 16)
+    writer.row = start + 15
     groups = by_kkr(with_places(ctx.snapshot.records))
     for item in analysis_items(ctx.survey):
         if item.questions and item.questions[0].indicator == EXIT_REASON:
@@ -255,12 +315,12 @@ def kkr_status_block(ctx: MasterInput) -> Block:
     levels = list(groups.items()) + [(NATIONAL, ctx.participants)]
     counted = {kkr: [c for c in codes if ctx.cases(c) is not None] for kkr, codes in levels}
     sums = {kkr: int(sum(ctx.cases(c) for c in codes)) for kkr, codes in counted.items()}
-    extra = secondary(sums, [(list(groups), NATIONAL)], ctx.threshold)
+    hidden = protect(sums, [Line(tuple(groups), NATIONAL)], ctx.threshold)
     for kkr, codes in levels:
         total = len(groups_all[kkr]) if kkr in groups_all else len(municipalities())
         rate, n_rate = ctx.pooled_rate(codes)
         head = [kkr, total, len(codes), len(codes) / total, len(counted[kkr])]
-        if kkr in extra:  # hidden to protect a small count: the rate would give it back
+        if kkr in hidden:  # the rate would give the count back (the population is public)
             rows.append(head + [HIDDEN, n_rate, HIDDEN])
             continue
         if not counted[kkr]:
@@ -270,9 +330,9 @@ def kkr_status_block(ctx: MasterInput) -> Block:
         rows.append(
             head
             + [
-                ctx.count(sums[kkr]),
+                sums[kkr],
                 n_rate,
-                ctx.share(rate, sums[kkr]) if rate is not None else NA_NO_POPULATION,
+                rate if rate is not None else NA_NO_POPULATION,
             ]
         )
     left_out = [c for c in ctx.participants if ctx.cases(c) is None]
@@ -298,7 +358,7 @@ def kkr_status_block(ctx: MasterInput) -> Block:
             "Sager pr. 1.000 18-66-årige",
         ],
         rows,
-        ["text", "int", "int", "pct", "int", "int", "int", "dec3"],
+        ["text", "int", "int", "pct", "int", "int", "int", "rate"],
         [22, 10, 12, 11, 14, 10, 14, 14],
     )
 
@@ -324,25 +384,31 @@ def side_by_side_block(ctx: MasterInput, item: Item, groups: dict, title: str | 
     for name in columns:
         header += [f"{name}: antal", f"{name}: andel"]
     categories = next(iter(dists.values())).categories
-    extra = secondary(*_side_by_side_lines(item, dists, len(categories)), ctx.threshold)
+    hidden = protected(ctx, item, dists)
     rows = []
     for i, label in enumerate(categories):
         row = [label]
         for name, dist in dists.items():
-            hide = (i, name) in extra
-            row += [_count(ctx, dist.counts[i], hide), HIDDEN if hide else _share(ctx, dist, i, item)]
+            hide = (i, name) in hidden
+            row += [_count(ctx, dist.counts[i], hide), _share(ctx, dist, i, item, hide or (BASE, name) in hidden)]
         rows.append(row)
     base_row = [BASE_ROW]
     for name, dist in dists.items():
-        base_row += [_count(ctx, dist.base, (BASE, name) in extra), None]
+        base_row += [_count(ctx, dist.base, (BASE, name) in hidden), None]
     rows.append(base_row)
+    # In a choice question n is the base row (cases with an answer): hidden with it. Band
+    # tables count municipalities here, which are no one's secret.
     national = dists[NATIONAL]
-    base = "Grundlag: " + ", ".join(f"{name} n = {d.respondents}" for name, d in dists.items())
+    shown_n = {
+        name: HIDDEN if item.kind != "bands" and (BASE, name) in hidden else d.respondents for name, d in dists.items()
+    }
+    base = "Grundlag: " + ", ".join(f"{name} n = {n}" for name, n in shown_n.items())
     if item.kind == "bands":
         base += " kommuner." + exclusion_text(ctx, national, item)
     else:
         base += (
-            f" {unit(ctx)} med gyldigt svar" + answered_text(ctx, national.excluded)
+            f" {unit(ctx)} med gyldigt svar"
+            + answered_text(ctx, national.excluded, (BASE, NATIONAL) in hidden)
             + f", i alt {national.respondents + national.missing} {unit(ctx)}."
         )
     return Block(
@@ -356,21 +422,33 @@ def side_by_side_block(ctx: MasterInput, item: Item, groups: dict, title: str | 
     )
 
 
+def protected(ctx: MasterInput, item: Item, dists: dict[str, Distribution]) -> set:
+    """The cells (category index or BASE, column name) to hide in a KKR table and its national column."""
+    return protect(*_side_by_side_lines(item, dists, len(next(iter(dists.values())).categories)), ctx.threshold)
+
+
 def _side_by_side_lines(item: Item, dists: dict[str, Distribution], categories: int):
-    """The counts by (category or BASE, column name), and the lines that add up to a shown total."""
+    """The counts by (category or BASE, column name), and the additive relations the table shows:
+    each row's KKRs add up to the whole country, each column's categories to its base (a
+    multi-choice category is at most its base)."""
     values = {}
     for name, dist in dists.items():
         values |= {(i, name): count for i, count in enumerate(dist.counts)} | {(BASE, name): dist.base}
     kkrs = [name for name in dists if name != NATIONAL]
-    lines = [([(key, k) for k in kkrs], (key, NATIONAL)) for key in [*range(categories), BASE]]
-    if not item.multi:  # a multi question's categories do not add up to its base
-        lines += [([(i, name) for i in range(categories)], (BASE, name)) for name in dists]
+    lines = []
+    if NATIONAL in dists and kkrs:
+        lines += [Line(tuple((key, k) for k in kkrs), (key, NATIONAL)) for key in [*range(categories), BASE]]
+    for name in dists:
+        if item.multi:
+            lines += [Line(((i, name),), (BASE, name), exact=False) for i in range(categories)]
+        else:
+            lines.append(Line(tuple((i, name) for i in range(categories)), (BASE, name)))
     return values, lines
 
 
 def _count(ctx: MasterInput, value, hide: bool):
-    """A published count; "skjult" when it is hidden to protect a small one (secondary suppression)."""
-    return HIDDEN if hide else ctx.count(value)
+    """A published count, or x when it is hidden (small, or protecting a small one)."""
+    return HIDDEN if hide or is_small(value, ctx.threshold) else value
 
 
 # -- Udtrådte -----------------------------------------------------------------
@@ -395,7 +473,9 @@ def write_exits(writer: SheetWriter, ctx: MasterInput) -> None:
     for item in items:
         start = writer.row
         dist = distribution(ctx.snapshot.records, item, ctx.snapshot.rejected)
-        placed = writer.block(land_block(ctx, item, dist))
-        writer.bar_chart(placed, [2], ["Andel"], "Årsager, hele landet", anchor_col=5, anchor_row=start)
+        placed = writer.block(land_block(ctx, item, dist, groups))
+        writer.bar_chart(
+            placed, [2], ["Andel"], "Årsager – andel af borgere, hele landet", anchor_col=5, anchor_row=start
+        )
         writer.row = max(writer.row, start + _chart_rows(len(dist.categories)))
         writer.block(side_by_side_block(ctx, item, groups, title=f"{item.title} – pr. KKR"))

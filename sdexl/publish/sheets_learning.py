@@ -8,8 +8,8 @@ own words (the text of 5f, 6a and 6b) side by side.
 
 The sheet is made to be shared (it is how municipalities learn from each
 other), so counts are suppressed as on the other shared sheets: a count
-between 1 and threshold - 1 as "<3", and a change or rate computed from it
-"skjult". Free text is shown with CPR-like numbers masked; it is the
+between 1 and threshold - 1, and a change or rate computed from it, as "x"
+(one symbol for every hidden figure: see ``sdexl.analysis.suppress``). Free text is shown with CPR-like numbers masked; it is the
 municipality's own description.
 
 The sheet also carries the share of all citizens in botilbud who are over
@@ -55,8 +55,8 @@ def write_learning(writer: SheetWriter, ctx: MasterInput) -> None:
             "(spørgsmål 5) og kommunens egne beskrivelser står ved siden af, så KL kan vælge kommuner at lære af."
         )
         writer.paragraph(
-            f'Antal mellem 1 og {ctx.threshold - 1} vises som "<{ctx.threshold}", og ændringer og rater beregnet '
-            'af dem som "skjult". Fritekst er kommunens egen; tal, der ligner CPR-numre, er erstattet af '
+            f'Antal mellem 1 og {ctx.threshold - 1} vises som "{HIDDEN}", og det samme gør ændringer og rater '
+            "beregnet af dem. Fritekst er kommunens egen; tal, der ligner CPR-numre, er erstattet af "
             "XXXXXX-XXXX."
         )
         if len(before.survey_ids) > 1:
@@ -144,5 +144,5 @@ def fall_block(ctx: MasterInput, before: Period, after: Period) -> Block:
 
 
 def _whole(value):
-    """4.0 as 4 in a sentence; "<3" as it is."""
+    """4.0 as 4 in a sentence; "x" as it is."""
     return int(value) if isinstance(value, float) and value.is_integer() else value

@@ -121,17 +121,20 @@ def write_variation(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.skip()
     writer.block(variation_block(ctx))
     start = writer.row
+    writer.skip(22)  # the chart goes above the ranking, so the sheet prints one page wide
     placed = writer.block(ranking_block(ctx))
     writer.bar_chart(
         placed,
         [6],
         ["Sager pr. 1.000 18-66-årige"],
         "Sager pr. 1.000 18-66-årige pr. kommune",
-        anchor_col=8,
+        anchor_col=0,
         anchor_row=start,
         kind="column",
         pct=False,
         category_col=2,
+        width=840,
+        height=420,
     )
     writer.block(excluded_block(ctx))
 
@@ -171,6 +174,7 @@ def variation_block(ctx: MasterInput) -> Block:
         rows,
         ["text", "dec3"],
         [52, 14],
+        row_formats={0: {1: "int"}},
     )
 
 

@@ -5,7 +5,7 @@ comparable municipalities (``sdexl.reference.comparable``; the municipality
 itself is not among them) and the whole country, each over the municipalities
 that took part. The municipality's own figures are its own and are shown as
 they are; every figure of a group is published as on the master's shared
-sheets: small counts as "<3", derived figures of them "skjult", and secondary
+sheets: small counts and the figures derived from them as "x", and secondary
 suppression within a distribution (``sdexl.analysis.suppress``).
 
 Nothing here writes a file: ``sdexl.report.workbook`` lays the figures out.
@@ -61,7 +61,7 @@ class Group:
 class KeyFigure:
     label: str
     kind: str  # number format: int, dec, pct
-    values: dict[str, object]  # group key -> published value (a number, "<3", "skjult" or a reason)
+    values: dict[str, object]  # group key -> published value (a number, "x" or a reason)
     raw: dict[str, float | None]  # the unsuppressed value (own: the shown one; groups: for the text only when shown)
     rank: int | None = None
     ranked: int = 0  # municipalities in the ranking

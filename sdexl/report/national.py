@@ -3,7 +3,7 @@
 Question 2 (over 2 mio. kr.) of question 1 (all in botilbud), summed over the
 municipalities that answered both. The table may go to every municipality, so
 its counts are suppressed as on the master's shared sheets: small counts as
-"<3", and, because the five KKRs add up to the country, secondary suppression
+"x", and, because the five KKRs add up to the country, secondary suppression
 across them (``sdexl.analysis.suppress.secondary``).
 """
 

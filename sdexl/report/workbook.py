@@ -487,8 +487,8 @@ def reading_guide(figures: ReportFigures, ctx) -> list[str]:
         "kommunens fordeling side om side med grupperne som tabel og diagram. Fanen Udvikling viser ændringen "
         "siden den forrige opgørelse, og fanen Datakvalitet og metode viser, hvad der er modtaget og rettet, "
         "og hvordan tallene er beregnet.",
-        f"Små tal: For grupperne vises et antal mellem 1 og {t - 1} som \"<{t}\", og en andel eller ændring "
-        f"beregnet af et sådant tal som \"{HIDDEN}\". Et tal kan også være skjult, fordi det ellers kunne regnes "
+        f"Små tal: For grupperne vises et antal mellem 1 og {t - 1} som \"{HIDDEN}\", og det samme gør en andel "
+        "eller ændring beregnet af et sådant tal. Et tal kan også være skjult, fordi det ellers kunne regnes "
         f"ud fra de viste tal. En gruppe med færre end {MIN_OTHERS} andre deltagende kommuner end kommunen selv "
         f"vises som \"{TOO_FEW}\". Kommunens egne tal skjules ikke.",
         f"Tydelige forskelle: En sætning under en tabel nævner et svar, hvor kommunens andel afviger mindst "
