@@ -316,6 +316,15 @@ def harvest(ctx, as_json, strict, verbose):
             click.echo(line)
     for note in notes:
         click.echo(note, err=True)
+    if result.broken_definitions:
+        # The other surveys were harvested; exit 2 as every command does on a broken definition,
+        # so a script or a scheduled run notices that returns for these surveys wait.
+        click.echo(
+            f"Returns for {', '.join(result.broken_definitions)} were not harvested: fix the definition "
+            "(sdexl template check FILE lists every problem) and run sdexl harvest again.",
+            err=True,
+        )
+        sys.exit(2)
     if strict and result.has_problems:
         sys.exit(2)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -166,7 +167,7 @@ def test_template_check_places_a_problem_of_an_extending_definition_in_its_own_f
 
 
 @pytest.mark.parametrize("command", [["generate", "sde-2024", "-k", "101"], ["status", "sde-2024"],
-                                     ["participants", "sde-2024"], ["build", "sde-2024"]])
+                                     ["participants", "sde-2024"], ["build", "sde-2024"], ["harvest"]])
 def test_a_broken_definition_is_one_clear_message_and_status_2_in_every_command(tmp_path, command):
     ws = init_workspace(tmp_path / "ws")
     (ws.templates / "sde-2024.yaml").write_text(BROKEN.replace("id: t\n", "id: sde-2024\n"), encoding="utf-8")
@@ -174,6 +175,18 @@ def test_a_broken_definition_is_one_clear_message_and_status_2_in_every_command(
     assert result.exit_code == 2, result.output
     assert f"{ws.templates / 'sde-2024.yaml'}:13: error: question q1" in result.output
     assert not any(word in result.output for word in PYDANTIC_WORDS), result.output
+
+
+def test_harvest_goes_on_with_the_other_surveys_and_exits_2_on_a_broken_definition(tmp_path):
+    ws = init_workspace(tmp_path / "ws")
+    assert run(ws, "generate", "sde-2022", "-k", "101").exit_code == 0
+    (ws.templates / "sde-2024.yaml").write_text(BROKEN.replace("id: t\n", "id: sde-2024\n"), encoding="utf-8")
+    issued = next((ws.root / "outgoing").rglob("*.xlsx"))
+    shutil.copy(issued, ws.root / "incoming" / "101.xlsx")
+    result = run(ws, "harvest")
+    assert result.exit_code == 2, result.output
+    assert "sde-2022/101" in result.output  # the return of the sound survey was harvested
+    assert "Returns for sde-2024 were not harvested" in result.output
 
 
 @pytest.mark.parametrize("command", [["generate", "sde-2024", "-k", "101"], ["status", "sde-2022"], ["harvest"],

@@ -175,6 +175,23 @@ def test_invalid_answers_are_counted_as_invalid_and_agree_with_harvest(workspace
 
 
 @pytest.mark.libreoffice
+def test_a_number_typed_as_text_outside_its_bounds_is_an_error_like_in_harvest(workspace, lo_convert, tmp_path):
+    survey = workspace.survey("sde-2022")
+    issued = generate_all(workspace, "sde-2022", ["147"]).files[0]
+    rows = _cases(survey)
+    rows[4]["q03_beloeb"] = "150000"  # text, and below the 2 mio. kr. the definition asks for
+    filled = fill_cases(issued, tmp_path / "text.xlsx", survey, rows)
+    report, verdict = harvested(filled, survey, "147")
+    live = figures(lo_convert(filled, "xlsx", tmp_path / "lo"))
+    assert verdict == "needs_correction"
+    errors = [i for i in report.errors if i.question_id == "q03_beloeb"]
+    assert len(errors) == 1, [(i.code, i.question_id) for i in report.errors]
+    assert live["check:status"] == "Ret de markerede celler, før I sender."
+    assert live["invalid:q03_beloeb"] == 1
+    assert live["check:invalid"] == len(report.errors)
+
+
+@pytest.mark.libreoffice
 def test_form_number_typed_as_text_is_a_note_like_in_harvest(workspace, lo_convert, tmp_path):
     survey = workspace.survey("sde-2024")
     issued = generate_all(workspace, "sde-2024", ["751"]).files[0]

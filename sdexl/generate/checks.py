@@ -103,17 +103,41 @@ def invalid_cell(ctx: RowContext, q: Question, key: str) -> str | None:
     if q.type == "multi":
         return f"AND({is_filled(ref)},NOT({tolerated_mark(ref)}))"
     if q.type in ("integer", "amount", "date"):
-        bad = []
-        if q.min is not None:
-            bad.append(f"{ref}<{q.min:g}")
-        if q.max is not None:
-            bad.append(f"{ref}>{q.max:g}")
-        if q.type == "integer":
-            bad.append(f"{ref}<>INT({ref})")
-        range_check = f"OR({','.join(bad)})" if bad else "FALSE"
-        # IF, not OR: INT() of text is an error that would poison the whole sum.
-        return f"AND({is_filled(ref)},IF(ISNUMBER({ref}),{range_check},NOT({number_text(ref)})))"
+        # IF, not OR: INT() of text is an error that would poison the whole sum. A number typed
+        # as text is read by harvest (a note) and then range-checked like a number (an error
+        # when outside): the workbook does the same.
+        text_value = f"VALUE(TRIM({ref}))"
+        return (
+            f"AND({is_filled(ref)},IF(ISNUMBER({ref}),{_out_of_range(q, ref)},"
+            f"IF({number_text(ref)},{_out_of_range(q, text_value)},TRUE)))"
+        )
     return None
+
+
+def _out_of_range(q: Question, value: str) -> str:
+    """True when the number ``value`` is outside the question's bounds (or not whole for an integer)."""
+    bad = [f"{value}<{q.min:g}"] if q.min is not None else []
+    bad += [f"{value}>{q.max:g}"] if q.max is not None else []
+    if q.type == "integer":
+        bad.append(f"{value}<>INT({value})")
+    return f"OR({','.join(bad)})" if bad else "FALSE"
+
+
+def _text_in_range(rng: str, q: Question) -> str:
+    """1 where a cell of ``rng`` holds text that reads as a number inside the bounds, element-wise.
+
+    Dividing the value by the product of the conditions gives a number when all hold and
+    #DIV/0! (or #VALUE! for text that is no number) otherwise, so ISNUMBER tells without an IF,
+    which SUMPRODUCT would not evaluate element-wise in every client.
+    """
+    value = f"VALUE(TRIM({rng}))"
+    conditions = [f"({value}>={q.min:g})"] if q.min is not None else []
+    conditions += [f"({value}<={q.max:g})"] if q.max is not None else []
+    if q.type == "integer":
+        conditions.append(f"({value}=INT({value}))")
+    if not conditions:
+        return number_text(rng)
+    return f"ISNUMBER({value}/({'*'.join(conditions)}))"
 
 
 # Marks harvest reads as the X of a multi category (sdexl.harvest.values.MULTI_YES), upper case.
@@ -243,7 +267,8 @@ def invalid_total(rng: str, q: Question, lists: dict[str, ListRef]) -> str | Non
         not_number = f"SUMPRODUCT({filled}*(1-ISNUMBER({rng}))*(1-{number_text(rng)}))"
         if not out:
             return not_number
-        return f"{not_number}+SUMPRODUCT(ISNUMBER({rng})*(({'+'.join(out)})>0))"
+        text_outside = f"SUMPRODUCT((1-ISNUMBER({rng}))*{number_text(rng)}*(1-{_text_in_range(rng, q)}))"
+        return f"{not_number}+SUMPRODUCT(ISNUMBER({rng})*(({'+'.join(out)})>0))+{text_outside}"
     return None
 
 

@@ -101,6 +101,7 @@ class HarvestResult:
     files: list[FileResult] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)  # surveys with a new submission
     notes: list[str] = field(default_factory=list)  # for the consultant, in English like the CLI
+    broken_definitions: list[str] = field(default_factory=list)  # surveys skipped: their definition did not load
 
     @property
     def has_problems(self) -> bool:
@@ -121,7 +122,7 @@ def harvest(
     files = discover(ws) if files is None else files
     files = expand(ws, files, Bounds(options.timeout, options.memory_mb, options.isolate))  # mail and zip: see mailbox
     result = HarvestResult()
-    surveys = _surveys(ws, result.notes)
+    surveys = _surveys(ws, result)
     reports: dict[str, Parsed] = {}
     conn = ledger.connect(ws.ledger_path)
     # Scratch space (hard links to archived returns, parse copies) inside .sdexl/: on the archive's disk,
@@ -148,14 +149,15 @@ def _make(folder: Path) -> Path:
     return folder
 
 
-def _surveys(ws: Workspace, notes: list[str]) -> dict[str, Survey]:
+def _surveys(ws: Workspace, result: HarvestResult) -> dict[str, Survey]:
     """Every survey definition that loads; a broken one must not stop harvest of the others."""
     surveys: dict[str, Survey] = {}
     for survey_id in ws.survey_ids():
         try:
             surveys[survey_id] = ws.survey(survey_id)
         except Exception as exc:  # noqa: BLE001 - reported, and the others are harvested
-            notes.append(f"Survey definition {survey_id} could not be loaded and was skipped: {exc}")
+            result.broken_definitions.append(survey_id)
+            result.notes.append(f"Survey definition {survey_id} could not be loaded and was skipped: {exc}")
     return surveys
 
 
