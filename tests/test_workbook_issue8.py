@@ -315,3 +315,19 @@ def test_2024_form_and_guide_say_each_thing_once_and_only_what_applies(workspace
     assert not re.search(r"\bnavn\b|fødselsdato|dataoverførselsaftale", guide), guide
     case_guide = " ".join(_sheet_texts(generate_all(workspace, "sde-2022", ["101"]).files[0], layout.GUIDE_SHEET))
     assert "Navn og fødselsdato er kun til kommunens eget overblik" in case_guide and "dataoverførselsaftalen" in case_guide
+
+
+def test_overview_charts_show_whole_counts_not_a_decimal_axis(workspace):
+    """A live chart cannot know its counts: each bar carries its count as a whole number, and
+    the count axis (a client picks 0,5 steps for small counts) shows no labels."""
+    import zipfile
+
+    issued = generate_all(workspace, "sde-2022", ["147"]).files[0]
+    with zipfile.ZipFile(issued) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) >= 20  # one per choice question
+    for xml in charts:
+        labels = re.search(r"<c:dLbls>(.*?)</c:dLbls>", xml).group(1)
+        assert '<c:showVal val="1"/>' in labels and 'formatCode="0"' in labels
+        value_axis = re.search(r"<c:valAx>(.*?)</c:valAx>", xml).group(1)
+        assert '<c:tickLblPos val="none"/>' in value_axis

@@ -49,7 +49,7 @@ def write_feedback_sheet(wb: Workbook, survey, styles: Styles, problems: list, c
     headers = ["Nr.", text["feedback-action-header"], "Fane", "Celle", "Celle i jeres fil", "Besked"]
     for col, header in enumerate(headers):
         ws.write_string(HEADER_ROW, col, header, styles.header)
-    ws.set_row(HEADER_ROW, 30)  # "Celle i jeres fil" wraps to two lines
+    ws.set_row(HEADER_ROW, 32)  # "Celle i jeres fil" wraps to two lines
     colours = {action: _cell(wb, bg_color=colour, bold=action == "fix") for action, colour in ACTION_COLOURS.items()}
     link = _cell(wb, font_color="#0563C1", underline=1)
     plain = _cell(wb)
@@ -71,7 +71,8 @@ def write_feedback_sheet(wb: Workbook, survey, styles: Styles, problems: list, c
         ws.write_string(row, 5, p.message, plain)
         # LibreOffice does not grow rows for wrapped text on load: size them here.
         ws.set_row(row, 15 * (len(p.message) // (MESSAGE_WIDTH - 8) + 1))
-    for col, width in enumerate((5, 13, 10, 8, 10, MESSAGE_WIDTH)):
+    # "Celle i jeres fil" in two lines even in the wider fonts LibreOffice prints Calibri with.
+    for col, width in enumerate((5, 13, 10, 8, 16, MESSAGE_WIDTH)):
         ws.set_column(col, col, width)
     ws.freeze_panes(HEADER_ROW + 1, 0)
     ws.repeat_rows(HEADER_ROW)

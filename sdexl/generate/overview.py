@@ -82,14 +82,16 @@ class OverviewWriter:
             "categories": [sheet, first, LABEL_COL, last, LABEL_COL],
             "values": [sheet, first, VALUE_COL, last, VALUE_COL],
             "name": "Antal",
-            # No data labels: LibreOffice reads a label without explicit
-            # showCatName/showSerName as "show them", cluttering every bar.
+            # The count at the end of each bar, as a whole number: the chart is live, so no
+            # axis unit chosen now fits every municipality, and a client's automatic unit
+            # for small counts is 0,5 (a count axis reading 0 0,5 1 1,5).
+            "data_labels": {"value": True, "num_format": "0"},
             "fill": {"color": "#2E75B6"},
         })
         chart.set_title({"name": title, "name_font": {"size": 11}})
         chart.set_legend({"none": True})
         chart.set_y_axis({"reverse": True})  # categories in the order of the list
-        chart.set_x_axis({"min": 0, "major_gridlines": {"visible": True}})
+        chart.set_x_axis({"min": 0, "num_format": "0", "label_position": "none", "major_gridlines": {"visible": False}})
         height = max(220, 26 * (last - first + 1) + 90)
         self.ws.insert_chart(anchor_row, CHART_COL, chart, {"x_scale": 1.25, "y_offset": 2, "object_position": 1,
                                                              "y_scale": height / 288})

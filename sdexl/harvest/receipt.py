@@ -144,9 +144,12 @@ def receipt_workbook(receipt: Receipt, config) -> bytes:
     sheet.set_column(1, 1, 90)
     row = 0
     if getattr(config, "synthetic", False):
-        sheet.write_string(row, 0, text["receipt-synthetic"], bold)
+        # Not wrapped: one line running across the empty cells beside it, clear of the title.
+        banner = wb.add_format({**base, "bold": True, "font_color": "#C00000"})
+        sheet.write_string(row, 0, text["receipt-synthetic"], banner)
         row += 1
     sheet.write_string(row, 0, text["receipt-title"], title)
+    sheet.set_row(row, 24)  # the 16 pt title
     row += 2
     sheet.merge_range(row, 0, row, 1, text["receipt-intro"], wrap)
     sheet.set_row(row, 30)
