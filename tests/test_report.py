@@ -329,3 +329,49 @@ def test_a_group_of_fewer_than_three_others_is_not_shown(ws, demo):
         assert all(r[4] == "for få kommuner" for r in sheet if r[0] and r[1] != "" and isinstance(r[2], float))
     finally:
         target.unlink()
+
+
+def test_a_reader_who_subtracts_its_own_figures_learns_no_small_count(ws, demo):
+    """The attacker is the municipality itself: it knows its own counts, and its KKR and the country
+    include them. From a group's shares and base it computes the group's counts, subtracts its own,
+    and must not find 1 or 2 citizens of the other municipalities, nor pin a hidden cell by
+    subtracting the shown ones from the base."""
+    counts = case_counts(ws, demo)
+    survey = ws.survey("sde-2022")
+    with_cases = sorted((c for c in counts if counts[c] > 0), key=lambda c: (counts[c], c))
+    chosen = with_cases  # every report: the rare categories of the small KKRs are where it shows
+    run = build_reports(ws, "sde-2022", chosen, pdf=False)
+    found, hidden_seen = [], 0
+    for code, path in zip(chosen, run.workbooks):
+        sheet = read_sheets(path)["Fordelinger"]
+        titles = {str(r[0]): i for i, r in enumerate(sheet)}
+        for q in survey.analysis_questions:
+            if not q.is_choice or q.type == "multi":
+                continue
+            at = titles[f"{q.number}. {q.label}"]
+            header = next(i for i in range(at, at + 8) if sheet[i][0] == "Svar")
+            lines = sheet[header + 1 : header + 1 + len(q.labels)]
+            base = sheet[header + len(q.labels) + 1]
+            own = [line[1] for line in lines]
+            for col in (3, 5):  # the KKR and the whole country include the reader
+                if base[col] in ("for få kommuner", HIDDEN) or not base[col]:
+                    hidden_seen += base[col] == HIDDEN
+                    continue
+                others_base = base[col] - base[1]
+                shown, hidden = [], 0
+                for i, line in enumerate(lines):
+                    if line[col] == HIDDEN:
+                        hidden += 1
+                        continue
+                    others = round(line[col] * base[col]) - own[i]
+                    shown.append(others)
+                    if 0 < others < THRESHOLD:
+                        found.append(f"{code} {q.id} {line[0]} col {col}: {others} besides the own")
+                hidden_seen += hidden
+                rest = others_base - sum(shown)
+                if hidden == 1:
+                    found.append(f"{code} {q.id} col {col}: one hidden cell, pinned to {rest}")
+                elif hidden and rest - (hidden - 1) < THRESHOLD:
+                    found.append(f"{code} {q.id} col {col}: hidden cells shown to be small ({rest} for {hidden})")
+    assert not found, "\n".join(found)
+    assert hidden_seen > 0, "the reports should meet some suppression"

@@ -19,7 +19,7 @@ from sdexl.analysis.development import NATIONAL, Period, compare, periods
 from sdexl.analysis.indicators import BOTILBUD_TOTAL, CASES, rate_per_1000, total_question
 from sdexl.analysis.snapshot import KOMMUNEKODE
 from sdexl.analysis.stats import ranking, variation
-from sdexl.analysis.suppress import HIDDEN, derived, is_small, secondary, suppress_small
+from sdexl.analysis.suppress import HIDDEN, derived, is_small, protect, suppress_small
 from sdexl.analysis.tables import Item, analysis_items, distribution
 from sdexl.publish.context import MasterInput
 from sdexl.reference import by_code
@@ -78,6 +78,7 @@ class ItemFigures:
     raw_shares: dict[str, list[float | None]]
     bases: dict[str, int]  # group key -> base (n)
     respondents: dict[str, int]
+    hidden_bases: set[str] = field(default_factory=set)  # groups whose base is shown as x
     sentences: list[str] = field(default_factory=list)
     highlights: list[tuple[float, str, str]] = field(default_factory=list)  # (difference, group key, sentence)
 
@@ -224,6 +225,9 @@ def _ranked(figure: KeyFigure, values: dict[str, float], code: str) -> KeyFigure
 def cases_figure(ctx: MasterInput, code: str, groups: dict[str, Group]) -> KeyFigure:
     raw = {key: _sum(ctx.cases(c) for c in g.members) for key, g in groups.items()}
     values = {key: raw[key] if key == OWN else _count(ctx, raw[key]) for key in groups}
+    for key, g in groups.items():
+        if key != OWN and _others_small(ctx, g, raw[key], raw[OWN]):
+            values[key] = HIDDEN
     counts = {c: ctx.cases(c) for c in ctx.participants if ctx.cases(c) is not None}
     figure = KeyFigure("Borgere over 2 mio. kr.", "int", values, raw)
     figure.explanation = "Antal borgere i botilbud med en årlig udgift på 2 mio. kr. eller mere (summen over gruppens kommuner)."
@@ -237,8 +241,11 @@ def rate_figure(ctx: MasterInput, code: str, groups: dict[str, Group]) -> KeyFig
         rate, n = ctx.pooled_rate(g.members)
         raw[key] = rate
         cases = _sum(ctx.cases(c) for c in g.members if c in ctx.rates)
+        own_cases = _sum(ctx.cases(c) for c in groups[OWN].members if c in ctx.rates)
         if rate is None:
             values[key] = "ikke tilgængelig: befolkningstal mangler" if n == 0 and g.members else "ikke tilgængelig"
+        elif key != OWN and _others_small(ctx, g, cases, own_cases):
+            values[key] = HIDDEN  # the rate times the public population gives the count back
         else:
             values[key] = rate if key == OWN else derived(rate, cases, threshold=ctx.threshold)
     figure = KeyFigure("Pr. 1.000 18-66-årige", "dec", values, raw)
@@ -273,6 +280,14 @@ def share_figure(ctx: MasterInput, code: str, groups: dict[str, Group]) -> KeyFi
     return _ranked(figure, shares, code)
 
 
+def _others_small(ctx: MasterInput, group: Group, total: float | None, own: float | None) -> bool:
+    """True when a group that includes the reader (its KKR, the country) holds only a few citizens
+    besides the reader's own: the municipality would subtract its own figure and see them."""
+    if group.own not in group.members or total is None or own is None:
+        return False
+    return is_small(total - own, ctx.threshold)
+
+
 def _count(ctx: MasterInput, value: float | None):
     return "ikke tilgængelig" if value is None else suppress_small(value, ctx.threshold)
 
@@ -300,6 +315,7 @@ def item_figures(shared: Shared, item: Item, groups: dict[str, Group]) -> ItemFi
     respondents: dict[str, int] = {}
     own_counts: list[int] = []
     categories: list[str] = []
+    hidden_bases: set[str] = set()
     for key, g in groups.items():
         dist = shared.distribution(item, g.members)
         categories = dist.categories
@@ -315,13 +331,20 @@ def item_figures(shared: Shared, item: Item, groups: dict[str, Group]) -> ItemFi
             shares[key] = list(raw[key])
             continue
         values = {i: n for i, n in enumerate(dist.counts)} | {BASE: dist.base}
+        if g.own in g.members and own_counts:
+            # The reader knows its own counts, and its KKR and the country include them: what a
+            # group shows beyond them (the other municipalities' citizens) must not be small, nor
+            # be worked out from what is shown.
+            values = {i: n - own_counts[i] for i, n in enumerate(dist.counts)} | {BASE: dist.base - bases[OWN]}
         lines = [] if item.multi else [(list(range(len(dist.counts))), BASE)]
-        extra = secondary(values, lines, ctx.threshold)
+        hidden = protect(values, lines, ctx.threshold)
+        if BASE in hidden:
+            hidden_bases.add(key)
         shares[key] = [
-            HIDDEN if i in extra else derived(raw[key][i], n, threshold=ctx.threshold) if dist.base else None
-            for i, n in enumerate(dist.counts)
+            HIDDEN if i in hidden or BASE in hidden else raw[key][i] if dist.base else None
+            for i in range(len(dist.counts))
         ]
-    result = ItemFigures(item, categories, own_counts, shares, raw, bases, respondents)
+    result = ItemFigures(item, categories, own_counts, shares, raw, bases, respondents, hidden_bases)
     result.sentences = difference_sentences(result, groups)
     return result
 
@@ -341,7 +364,7 @@ def difference_sentences(figures: ItemFigures, groups: dict[str, Group]) -> list
     if figures.bases[OWN] < MIN_BASE:
         return sentences
     for key, against in ((LAND, "hele landet"), (PEERS, "de sammenlignelige kommuner")):
-        if figures.bases[key] < MIN_BASE:
+        if figures.bases[key] < MIN_BASE or key in figures.hidden_bases:
             continue
         found = []
         for i in range(len(figures.categories)):

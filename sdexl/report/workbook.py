@@ -489,7 +489,8 @@ def reading_guide(figures: ReportFigures, ctx) -> list[str]:
         "og hvordan tallene er beregnet.",
         f"Små tal: For grupperne vises et antal mellem 1 og {t - 1} som \"{HIDDEN}\", og det samme gør en andel "
         "eller ændring beregnet af et sådant tal. Et tal kan også være skjult, fordi det ellers kunne regnes "
-        f"ud fra de viste tal. En gruppe med færre end {MIN_OTHERS} andre deltagende kommuner end kommunen selv "
+        f"ud fra de viste tal, også når kommunens egne tal trækkes fra KKR'ens eller hele landets (de andre "
+        f"kommuner må ikke stå tilbage med 1 til {t - 1} borgere). En gruppe med færre end {MIN_OTHERS} andre deltagende kommuner end kommunen selv "
         f"vises som \"{TOO_FEW}\". Kommunens egne tal skjules ikke.",
         f"Tydelige forskelle: En sætning under en tabel nævner et svar, hvor kommunens andel afviger mindst "
         f"{round(MIN_DIFFERENCE * 100)} procentpoint fra hele landet eller de sammenlignelige kommuner, og hvor "
@@ -531,7 +532,8 @@ def write_item(sheet: ReportSheet, figures: ReportFigures, item: ItemFigures) ->
     ]
     first, last = sheet.table(header, table_rows, ["text", "int", "pct", "pct", "pct", "pct"])
     base_row = ["Grundlag (n)", item.bases[OWN],
-                *[TOO_FEW if figures.groups[k].too_few else item.bases[k] for k in GROUPS]]
+                *[TOO_FEW if figures.groups[k].too_few else HIDDEN if k in item.hidden_bases else item.bases[k]
+                  for k in GROUPS]]
     base_row[2] = ""
     for col, value in enumerate(base_row):
         sheet.cell(sheet.row, col, value, "int", first_col=col == 0)
