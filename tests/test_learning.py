@@ -6,19 +6,14 @@ import pytest
 
 from sdexl.analysis.suppress import HIDDEN
 from sdexl.publish.master import build_outputs
-from sdexl.reference.population import import_population
-from sdexl.workspace import init_workspace
 from tests.master_reader import read_sheets, same, table
 from tests.synthetic_snapshots import AGG_2024, CASES_2022, CASES_2023, EVIL_TEXT, POPULATION, all_snapshots
-from tests.test_master import write_folk1a
+from tests.test_master import workspace_with_population
 
 
 @pytest.fixture(scope="module")
 def sheet(tmp_path_factory):
-    ws = init_workspace(tmp_path_factory.mktemp("ws"))
-    folk = ws.root / "folk1a.csv"
-    write_folk1a(folk, POPULATION)
-    import_population(folk, ws.reference)
+    ws = workspace_with_population(tmp_path_factory.mktemp("ws"))
     snapshots = all_snapshots()
     build_outputs(ws, "sde-2024", snapshots)
     return read_sheets(ws.output_dir("sde-2024") / "master.xlsx")["Læring"], snapshots

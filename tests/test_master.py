@@ -60,12 +60,18 @@ def write_folk1a(path: Path, population: dict[str, int]) -> None:
     path.write_bytes("\n".join(lines).encode("iso-8859-1"))
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    ws = init_workspace(tmp_path_factory.mktemp("ws"))
+def workspace_with_population(folder: Path):
+    """A new workspace with the synthetic snapshots' population imported (as FOLK1A would be)."""
+    ws = init_workspace(folder)
     folk = ws.root / "folk1a.csv"
     write_folk1a(folk, POPULATION)
     import_population(folk, ws.reference)
+    return ws
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    ws = workspace_with_population(tmp_path_factory.mktemp("ws"))
     socio = ws.root / "socio.csv"
     socio.write_text(
         "kommunekode;indeks\n" + "".join(f"{c};{str(v).replace('.', ',')}\n" for c, v in SOCIO.items()),

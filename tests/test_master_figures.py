@@ -27,7 +27,7 @@ from sdexl.survey.load import version_hash
 from sdexl.workspace import init_workspace
 from tests.master_reader import average_ranks, kkr_of, kommuner, pearson, read_sheets, same, table
 from tests.synthetic_snapshots import survey
-from tests.test_master import write_folk1a
+from tests.test_master import workspace_with_population, write_folk1a
 
 SID = "sde-2024"
 CASES_Q = "a02_over_2mio"
@@ -366,17 +366,14 @@ def test_harvested_duplicate_and_rejected_question_2_end_to_end(workspace):
 
 
 def test_development_names_the_rejected_question_2(tmp_path):
-    from tests.synthetic_snapshots import POPULATION, all_snapshots
+    from tests.synthetic_snapshots import all_snapshots
 
     snapshots = all_snapshots()
     agg = snapshots[SID]
     label = next(i for i, code in zip(agg.records.index, agg.records[KOMMUNEKODE]) if code == NORD)
     agg.records.loc[label, CASES_Q] = None
     agg.rejected = {(label, CASES_Q): "rule-at-most", (label, TOTAL_Q): "rule-at-most"}
-    ws = init_workspace(tmp_path)
-    folk = ws.root / "folk1a.csv"
-    write_folk1a(folk, POPULATION)
-    import_population(folk, ws.reference)
+    ws = workspace_with_population(tmp_path)
     build_outputs(ws, SID, snapshots)
     rows = read_sheets(ws.output_dir(SID) / "master.xlsx")["Udvikling"]
     per_municipality = table(rows, "Udvikling – pr. kommune")
@@ -415,13 +412,10 @@ def test_share_over_2_mio_is_a_share_of_question_1_over_the_same_municipalities(
 
 def test_case_survey_base_tells_not_relevant_from_not_answered(tmp_path):
     from tests.master_reader import answered as is_answered
-    from tests.synthetic_snapshots import CASES_2022, POPULATION, case_snapshot
+    from tests.synthetic_snapshots import CASES_2022, case_snapshot
 
     snap = case_snapshot("sde-2022", CASES_2022, seed=1)
-    ws = init_workspace(tmp_path)
-    folk = ws.root / "folk1a.csv"
-    write_folk1a(folk, POPULATION)
-    import_population(folk, ws.reference)
+    ws = workspace_with_population(tmp_path)
     build_outputs(ws, "sde-2022", {"sde-2022": snap})
     q = snap.survey.question("q09_ikke_egen_kommune")
     recs = snap.records.to_dict("records")

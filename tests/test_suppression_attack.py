@@ -28,11 +28,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from sdexl.analysis.suppress import HIDDEN
 from sdexl.publish.master import build_outputs
-from sdexl.reference.population import import_population
-from sdexl.workspace import init_workspace
 from tests.demo_masters import MASTERS, demo_master
 from tests.master_reader import read_sheets
-from tests.synthetic_snapshots import POPULATION, all_snapshots
+from tests.synthetic_snapshots import all_snapshots
 
 THRESHOLD = 3  # the demo's and the default small_cell_threshold
 SHARED = ("Land", "KKR", "Udtrådte", "Udvikling")
@@ -373,12 +371,9 @@ def attack(path: Path) -> tuple[int, list[str]]:
 @pytest.fixture(scope="module")
 def synthetic_masters(tmp_path_factory):
     """The small synthetic round of test_master.py: ten municipalities, many small counts."""
-    from tests.test_master import write_folk1a
+    from tests.test_master import workspace_with_population
 
-    ws = init_workspace(tmp_path_factory.mktemp("ws"))
-    folk = ws.root / "folk1a.csv"
-    write_folk1a(folk, POPULATION)
-    import_population(folk, ws.reference)
+    ws = workspace_with_population(tmp_path_factory.mktemp("ws"))
     snapshots = all_snapshots()
     for sid in MASTERS:
         build_outputs(ws, sid, snapshots)
