@@ -26,8 +26,9 @@ LABEL_COL, VALUE_COL, SHARE_COL, CHART_COL, KEY_COL = 0, 1, 2, 4, 12
 ROW_HEIGHT_PX = 20
 HEADER_ROWS = 3  # title, explanation, "Antal / Andel": repeated on every printed page
 # Rows of 20 px that fit on one A4 landscape page at the fit-to-width scale (measured with
-# LibreOffice 7.4: about 62), less a margin for labels that wrap onto two lines.
-PAGE_ROWS = 54
+# LibreOffice and Carlito, Calibri's metric twin, so as in Excel: about 49), less a margin for
+# labels that wrap onto two lines and the header rows repeated on each page.
+PAGE_ROWS = 44
 LABEL_CHARS = 80  # a longer label wraps onto a second line, which gets the height for it
 
 

@@ -19,10 +19,14 @@ PIXELS_PER_CHAR = 7.0
 PIXELS_PER_ROW = 20.0
 TEXT_CAP = 40  # a text column wider than this wraps instead
 A4 = 9
-PORTRAIT_CHARS = 100  # A4 portrait, 0.5" margins, at 100 %
-LANDSCAPE_CHARS = 146
-LANDSCAPE_POINTS = 440.0  # printable height of A4 landscape inside the margins, header and footer
-PORTRAIT_POINTS = 690.0
+PORTRAIT_CHARS = 100  # up to this wide a sheet prints in portrait (scaled a little if need be)
+# What an A4 page holds at 100 % with these margins, measured with LibreOffice and Carlito (the
+# metric twin of Calibri, so as in Excel): a sheet of columns N characters wide printed fit to
+# width, and the rows counted on its first page (docs/master.md, "Number formats and printing").
+PORTRAIT_FIT_CHARS = 90
+LANDSCAPE_FIT_CHARS = 130
+LANDSCAPE_POINTS = 505.0  # printable height of A4 landscape inside the margins (header and footer sit in them)
+PORTRAIT_POINTS = 750.0
 WIDEST_CHARS = 420  # wider than this, a sheet prints more than one page wide (one page would be under 35 %)
 
 

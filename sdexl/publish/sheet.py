@@ -353,7 +353,7 @@ class SheetWriter:
         self.sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         self.sheet.set_header("&C&A", {"margin": 0.25})
         self.sheet.set_footer("&CSide &P af &N", {"margin": 0.25})
-        page_chars = printing.LANDSCAPE_CHARS if landscape else printing.PORTRAIT_CHARS
+        page_chars = printing.LANDSCAPE_FIT_CHARS if landscape else printing.PORTRAIT_FIT_CHARS
         # One page wide, so labels and their figures stay on one page; only a list wider than
         # about three pages' worth (the Data sheet) goes across more than one.
         wide = max(1, math.ceil(chars / printing.WIDEST_CHARS))
