@@ -680,3 +680,24 @@ def test_no_cases_at_all_and_integer_codes(tmp_path):
     assert row[3:5] == ["Deltager (ingen sager)", 0]
     assert table(sheets["Land"], "1. Køn").rows[0][1:] == [0, "ikke tilgængelig: ingen svar"]
     assert pd.read_csv(ws.output_dir("sde-2022") / "data.csv").empty
+
+
+def test_populations_print_as_whole_numbers_and_no_chart_sits_in_a_repeated_header(built):
+    """A population is a count of people (no 27030.00); a chart beside a repeated header row would
+    print again, cut, at the top of every page of the table."""
+    for sid in ("sde-2022", "sde-2024"):
+        wb = openpyxl.load_workbook(built["ws"].output_dir(sid) / "master.xlsx")
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.value == "Befolkning 18-66 år":
+                        below = ws.cell(cell.row + 1, cell.column)
+                        if isinstance(below.value, (int, float)):
+                            assert "." not in below.number_format, (sid, ws.title, below.coordinate, below.number_format)
+            if not ws.print_title_rows:
+                continue
+            first, last = (int(part) for part in ws.print_title_rows.replace("$", "").split(":"))
+            for chart in ws._charts:
+                top = chart.anchor._from.row + 1
+                bottom = chart.anchor.to.row + 1 if hasattr(chart.anchor, "to") else top + 15
+                assert bottom < first or top > last, (sid, ws.title, ws.print_title_rows, top, bottom)

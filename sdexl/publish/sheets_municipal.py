@@ -233,16 +233,18 @@ def write_correlation(writer: SheetWriter, ctx: MasterInput) -> None:
     )
     writer.skip()
     writer.block(correlation_block(ctx))
-    for title, x_values, x_title in (
-        ("Rate og kommunestørrelse", ctx.population.values, "Befolkning 18-66 år"),
-        ("Rate og socioøkonomisk indeks", ctx.socio, "Socioøkonomisk indeks"),
+    for title, x_values, x_title, x_format in (
+        ("Rate og kommunestørrelse", ctx.population.values, "Befolkning 18-66 år", "int"),  # people
+        ("Rate og socioøkonomisk indeks", ctx.socio, "Socioøkonomisk indeks", "dec"),
     ):
+        placed = writer.block(points_block(ctx, title, x_values, x_title, x_format))
+        # Below its table, not beside it: the table runs over pages and its header row repeats on
+        # each, and a chart beside that row would print again, cut, at the top of every page.
         start = writer.row
-        placed = writer.block(points_block(ctx, title, x_values, x_title))
         writer.scatter_chart(
-            placed, 2, 3, title, x_title, "Sager pr. 1.000 18-66-årige", anchor_col=6, anchor_row=start
+            placed, 2, 3, title, x_title, "Sager pr. 1.000 18-66-årige", anchor_col=0, anchor_row=start
         )
-        writer.row = max(writer.row, start + 19)
+        writer.row = start + 20
 
 
 SIZE = "Rate og kommunestørrelse (antal 18-66-årige)"
@@ -282,7 +284,7 @@ def correlation_block(ctx: MasterInput) -> Block:
     )
 
 
-def points_block(ctx: MasterInput, title: str, x_values: dict, x_title: str) -> Block:
+def points_block(ctx: MasterInput, title: str, x_values: dict, x_title: str, x_format: str) -> Block:
     codes = [c for c in ctx.rates if c in x_values]
     rows = [[code, ctx.name(code), x_values[code], ctx.rates[code]] for code in codes]
     left_out = [ctx.name(c) for c in ctx.rates if c not in x_values]
@@ -297,5 +299,5 @@ def points_block(ctx: MasterInput, title: str, x_values: dict, x_title: str) -> 
         base,
         ["Kode", "Kommune", x_title, "Sager pr. 1.000 18-66-årige"],
         rows,
-        ["text", "text", "dec", "dec3"],
+        ["text", "text", x_format, "dec3"],
     )
