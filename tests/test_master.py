@@ -482,7 +482,7 @@ def test_correlation(built):
         assert row[1] == n
         assert same(row[2], pr, 1e-7) and same(row[4], rho, 1e-7) and same(row[3], p, 1e-6)
         assert f"n={n}" in row[6]
-    points = table(rows, "Punkter: rate og kommunestørrelse")
+    points = table(rows, "Punkter bag diagrammerne")
     assert sorted(row[0] for row in points.rows) == sorted(set(r) & set(POPULATION))
 
 

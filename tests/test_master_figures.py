@@ -163,7 +163,7 @@ def test_correlation_flags_a_base_under_ten(tmp_path):
     sheets = build(tmp_path, snapshot([form(c, n, rng) for c, n in cases.items()]), population)
     row = table(sheets["Sammenhæng"], "Korrelationer").row("Rate og kommunestørrelse (antal 18-66-årige)")
     assert row[1] == 7 and "Forsigtig: kun 7 kommuner (under 10)" in row[6]
-    points = table(sheets["Sammenhæng"], "Punkter: rate og kommunestørrelse")
+    points = table(sheets["Sammenhæng"], "Punkter bag diagrammerne")
     assert len(points.rows) == 7 and "Forsigtig: under 10 kommuner" in points.base
 
 

@@ -102,32 +102,54 @@ class Layout:
     def row_points(self, row: int) -> float:
         return self.heights.get(row, ROW_POINTS)
 
-    def page_breaks(self, page_points: float) -> list[int]:
+    def page_breaks(self, page_points: float, room: float = 0.88) -> list[int]:
         """Rows to break before, so no group (a table with its chart) starts on one page and ends
-        on the next when it fits on one."""
-        groups = sorted(_merge(self.groups + [(r, r + math.ceil(h / PIXELS_PER_ROW)) for r, _, _, h in self.charts]))
-        breaks, used, row = [], 0.0, 0
-        for start, end in groups:
-            while row < start:
-                used += self.row_points(row)
+        on the next when it fits on one.
+
+        ``page_points`` is what a page holds. The pages a client breaks by itself (a table longer
+        than a page) are followed at that full height, with the repeated header rows on top of
+        each, so the estimate keeps track of where a page really starts; a group is moved to a
+        new page when it would fill more than ``room`` of it (the estimate errs on the side of room).
+        """
+        fits = page_points * room
+        charts = [(r, r + math.ceil(h / PIXELS_PER_ROW) - 1) for r, _, _, h in self.charts]
+        groups = _merge(self.groups + charts, lambda a, b: sum(self.row_points(r) for r in range(a, b + 1)) <= fits)
+        breaks: list[int] = []
+        used, row = 0.0, 0
+
+        def page_start(at: int) -> float:
+            """What a new page holds before row ``at``: the repeated header rows, once they have appeared."""
+            if self.repeat is None or at <= self.repeat[1]:
+                return 0.0
+            return sum(self.row_points(r) for r in range(self.repeat[0], self.repeat[1] + 1))
+
+        def advance(to: int) -> None:
+            nonlocal used, row
+            while row < to:
+                height = self.row_points(row)
+                if used + height > page_points:  # the client breaks here by itself
+                    used = page_start(row)
+                used += height
                 row += 1
+
+        for start, end in groups:
+            advance(start)
             size = sum(self.row_points(r) for r in range(start, end + 1))
             # Break when the group would run over, fits on a page, and the page is not nearly empty.
-            if used > page_points * 0.2 and used + size > page_points and size <= page_points:
+            if used > page_points * 0.2 and used + size > fits and size <= fits - page_start(start):
                 breaks.append(start)
-                used = 0.0
-            while row <= end:
-                used += self.row_points(row)
-                row += 1
-                if used > page_points:  # a group longer than a page breaks on its own
-                    used = self.row_points(row - 1)
+                used = page_start(start)
+            advance(end + 1)
         return breaks
 
 
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _merge(ranges: list[tuple[int, int]], fits) -> list[tuple[int, int]]:
+    """Overlapping ranges as one (a table and the chart beside it); ranges that only touch (a chart
+    right below its table) as one too, when together they fit on a page (``fits(first, last)``):
+    a long table followed by a chart and the next table is not one block that can never move."""
     merged: list[tuple[int, int]] = []
     for start, end in sorted(ranges):
-        if merged and start <= merged[-1][1] + 1:
+        if merged and (start <= merged[-1][1] or (start == merged[-1][1] + 1 and fits(merged[-1][0], end))):
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))

@@ -362,7 +362,7 @@ class SheetWriter:
             self.sheet.repeat_rows(*layout.repeat)
         scale = min(1.0, page_chars * wide / max(chars, 1))
         page_points = (printing.LANDSCAPE_POINTS if landscape else printing.PORTRAIT_POINTS) / scale
-        breaks = layout.page_breaks(page_points * 0.88)  # the estimate errs on the side of room
+        breaks = layout.page_breaks(page_points)
         if breaks:
             self.sheet.set_h_pagebreaks(breaks)
 

@@ -233,18 +233,26 @@ def write_correlation(writer: SheetWriter, ctx: MasterInput) -> None:
     )
     writer.skip()
     writer.block(correlation_block(ctx))
-    for title, x_values, x_title, x_format in (
-        ("Rate og kommunestørrelse", ctx.population.values, "Befolkning 18-66 år", "int"),  # people
-        ("Rate og socioøkonomisk indeks", ctx.socio, "Socioøkonomisk indeks", "dec"),
-    ):
-        placed = writer.block(points_block(ctx, title, x_values, x_title, x_format))
-        # Below its table, not beside it: the table runs over pages and its header row repeats on
-        # each, and a chart beside that row would print again, cut, at the top of every page.
-        start = writer.row
+    # The two charts side by side above the table they plot: the statistics and their pictures
+    # on the first page, the long table (one for both charts) after them.
+    start = writer.row
+    writer.row = start + CHART_ROWS
+    block, columns = points_block(ctx)
+    placed = writer.block(block)
+    charts = [("Rate og kommunestørrelse", POPULATION_HEADER, 0)]
+    if SOCIO_HEADER in columns:
+        charts.append(("Rate og socioøkonomisk indeks", SOCIO_HEADER, SECOND_CHART_COL))
+    for title, x_title, col in charts:
         writer.scatter_chart(
-            placed, 2, 3, title, x_title, "Sager pr. 1.000 18-66-årige", anchor_col=0, anchor_row=start
+            placed, columns[x_title], columns[RATE_HEADER], title, x_title, RATE_HEADER, anchor_col=col, anchor_row=start
         )
-        writer.row = start + 20
+
+
+CHART_ROWS = 21  # a scatter chart's height (400 px) and a row of air
+SECOND_CHART_COL = 3  # right of the first chart (col 0 is the wide label column)
+POPULATION_HEADER = "Befolkning 18-66 år"
+SOCIO_HEADER = "Socioøkonomisk indeks"
+RATE_HEADER = "Sager pr. 1.000 18-66-årige"
 
 
 SIZE = "Rate og kommunestørrelse (antal 18-66-årige)"
@@ -284,20 +292,27 @@ def correlation_block(ctx: MasterInput) -> Block:
     )
 
 
-def points_block(ctx: MasterInput, title: str, x_values: dict, x_title: str, x_format: str) -> Block:
-    codes = [c for c in ctx.rates if c in x_values]
-    rows = [[code, ctx.name(code), x_values[code], ctx.rates[code]] for code in codes]
-    left_out = [ctx.name(c) for c in ctx.rates if c not in x_values]
-    base = f"Grundlag: n = {len(rows)} kommuner."
+def points_block(ctx: MasterInput) -> tuple[Block, dict[str, int]]:
+    """The points behind both scatter charts, one row per municipality with a rate, and the
+    column of each header (for the charts)."""
+    header = ["Kode", "Kommune", POPULATION_HEADER] + ([SOCIO_HEADER] if ctx.socio else []) + [RATE_HEADER]
+    formats = ["text", "text", "int"] + (["dec"] if ctx.socio else []) + ["dec3"]  # a population counts people
+    rows = []
+    for code, rate in ctx.rates.items():
+        socio = [ctx.socio.get(code)] if ctx.socio else []
+        rows.append([code, ctx.name(code), ctx.population.values.get(code)] + socio + [rate])
+    base = f"Grundlag: n = {len(rows)} kommuner med en rate."
     if 0 < len(rows) < SMALL_BASE:
         base += f" Forsigtig: under {SMALL_BASE} kommuner, så en sammenhæng er meget usikker."
-    if left_out:
-        base += f" Uden {x_title.lower()} ({NA}): {', '.join(left_out)}."
-    return Block(
-        f"Punkter: {title.lower()}",
-        "Datagrundlaget for diagrammet.",
+    without = [ctx.name(c) for c in ctx.rates if ctx.socio and c not in ctx.socio]
+    if without:
+        base += f" Uden socioøkonomisk indeks (tomt felt): {', '.join(without)}."
+    block = Block(
+        "Punkter bag diagrammerne",
+        "Datagrundlaget for de to diagrammer: kommunens størrelse, indeks og rate.",
         base,
-        ["Kode", "Kommune", x_title, "Sager pr. 1.000 18-66-årige"],
+        header,
         rows,
-        ["text", "text", x_format, "dec3"],
+        formats,
     )
+    return block, {name: i for i, name in enumerate(header)}
