@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sdexl import atomic, ledger
+from sdexl.harvest.current import USABLE
 from sdexl.workspace import Workspace
 
 WORK_FOLDER = "work"  # under .sdexl/: the harvest's scratch space, on the same disk as the archive
@@ -58,7 +59,6 @@ def remove_leftovers(ws: Workspace) -> int:
 # built from and the file's own hash. A file that is missing, was changed, or was built from another
 # fingerprint makes its survey stale, and the next harvest or build rebuilds it.
 
-USABLE = ("accepted", "accepted_with_warnings", "needs_correction")
 _OWN_COLUMNS = ("sha256", "file", "received_at", "kommunekode", "verdict", "superseded_by", "survey_version",
                 "tool_version", "n_cases", "zero_cases", "container", "ident_source")
 

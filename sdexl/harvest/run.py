@@ -31,6 +31,7 @@ from typing import Any
 from sdexl import faults, ledger, messages, privacy
 from sdexl.harvest import isolate
 from sdexl.harvest.container import SUFFIX, Finding
+from sdexl.harvest.current import HAS_CONTENT, USABLE
 from sdexl.harvest.examine import Outcome, examine
 from sdexl.harvest.identify import municipality_in_filename
 from sdexl.harvest.intake import Incoming, archive, discover, sha256_file
@@ -44,10 +45,7 @@ from sdexl.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-USABLE = ("accepted", "accepted_with_warnings", "needs_correction")
 NEEDS_FEEDBACK = ("accepted_with_warnings", "needs_correction", "rejected")
-# As store.HAS_CONTENT (not imported: store brings pandas): answers, or "no cases" stated.
-HAS_CONTENT = "(zero_cases = 1 OR EXISTS (SELECT 1 FROM answers a WHERE a.submission = submissions.sha256))"
 COMMIT_EVERY_SECONDS = 2.0  # the ledger is committed at least this often during a run, and at its end
 CPR_MASK = privacy.CPR_MASK
 
