@@ -191,8 +191,7 @@ def _harvest_all(ws, conn, files, surveys, issued, options: Options, work: Path,
     later: list[int] = []
     waiting: set[str] = set()
     for n, incoming in enumerate(files):
-        workdir = work / str(n)
-        workdir.mkdir()
+        workdir = work / str(n)  # made by _prepare for a file to examine: most files are known by their hash
         try:
             prepared = _prepare(ws, conn, incoming, workdir, waiting)
         except Exception as exc:  # noqa: BLE001 - the last line of defence, as _harvest_one_guarded
@@ -252,6 +251,7 @@ def _prepare(ws, conn, incoming: Incoming, workdir: Path, waiting: set[str]) -> 
     except Exception as exc:  # noqa: BLE001 - not recorded: the next run tries again
         log.warning("file %s: could not be archived (%s)", sha[:12], type(exc).__name__)
         return FileResult(incoming.name, sha, "rejected", issues=[_unreadable(display, exc)], new=False)
+    workdir.mkdir(exist_ok=True)
     return _Job(-1, incoming, sha, archived, workdir)
 
 
