@@ -2,7 +2,7 @@
 
     python bench/run.py                   # the full run (98 files, then 1,000 and 10,000), writes bench/results.*
     python bench/run.py --quick           # 98 files, scale run at 200 and 1,000 files
-    python bench/run.py --files 3 --no-scale --out /tmp/b   # a smoke test (the unit test does this)
+    python bench/run.py --files 3 --no-scale --runs 1 --out /tmp/b   # a smoke test (the unit test does this)
 
 Every measured step runs as its own subprocess, started by a tiny wrapper
 process (WRAPPER below) so that its peak memory starts from the wrapper's small
