@@ -93,3 +93,9 @@ def test_pearson_and_spearman_are_scipys_to_the_last_bit():
             p, s = scipy_stats.pearsonr(xs, ys), scipy_stats.spearmanr(xs, ys)
         assert pearsonr(xs, ys) == (float(p.statistic), float(p.pvalue))
         assert spearmanr(xs, ys) == (float(s.statistic), float(s.pvalue))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        xs, ys = [1.0, 2.0, float("nan"), 4.0, 5.0], [2.0, 1.0, 4.0, 3.0, 6.0]
+        for mine, theirs in ((pearsonr(xs, ys), scipy_stats.pearsonr(xs, ys)),
+                             (spearmanr(xs, ys), scipy_stats.spearmanr(xs, ys))):
+            assert all(math.isnan(v) for v in (*mine, theirs.statistic, theirs.pvalue))

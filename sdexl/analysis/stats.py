@@ -191,6 +191,8 @@ def spearmanr(xs: list[float], ys: list[float]) -> tuple[float, float]:
     import numpy as np
     from scipy import special
 
+    if any(math.isnan(v) for v in (*xs, *ys)):
+        return math.nan, math.nan  # as scipy's nan_policy="propagate"
     ranked = np.column_stack((_average_ranks(xs), _average_ranks(ys)))
     rs = np.corrcoef(ranked, rowvar=False)
     dof = len(xs) - 2
