@@ -48,6 +48,32 @@ def write_bytes(target: Path, data: bytes) -> Path:
     return Path(target)
 
 
+def write_all(items: list[tuple[Path, bytes]]) -> list[Path]:
+    """``write_bytes`` for many files, with the same guarantee for each (its bytes are on disk before the
+    rename shows them), but the fsyncs run side by side: one after another each waits for its own journal
+    commit (about 3 ms on the benchmark's disk), together they share commits (about 0.3 ms a file)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for target, data in items:
+            target = Path(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+            temps.append((target, Path(name)))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        with ThreadPoolExecutor(max_workers=min(8, max(1, len(temps)))) as pool:
+            list(pool.map(_fsync, [temp for _, temp in temps]))
+        for target, temp in temps:
+            faults.point(f"write:{target.name}")
+            os.replace(temp, target)
+    finally:
+        for _, temp in temps:
+            temp.unlink(missing_ok=True)
+    return [target for target, _ in temps]
+
+
 def write_text(target: Path, text: str, encoding: str = "utf-8") -> Path:
     return write_bytes(target, text.encode(encoding))
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sdexl import atomic, ledger
+from sdexl.harvest.current import current_submissions
 from sdexl.workspace import Workspace
 
 WORK_FOLDER = "work"  # under .sdexl/: the harvest's scratch space, on the same disk as the archive
@@ -58,7 +59,6 @@ def remove_leftovers(ws: Workspace) -> int:
 # built from and the file's own hash. A file that is missing, was changed, or was built from another
 # fingerprint makes its survey stale, and the next harvest or build rebuilds it.
 
-USABLE = ("accepted", "accepted_with_warnings", "needs_correction")
 _OWN_COLUMNS = ("sha256", "file", "received_at", "kommunekode", "verdict", "superseded_by", "survey_version",
                 "tool_version", "n_cases", "zero_cases", "container", "ident_source")
 
@@ -74,14 +74,17 @@ def fingerprint(conn: sqlite3.Connection, ws: Workspace, survey_id: str, version
     """The hash of everything ``survey_id``'s outputs are built from (see above)."""
     from sdexl import __version__
 
-    marks = ",".join("?" * len(USABLE))
     own = conn.execute(
         f"SELECT {', '.join(_OWN_COLUMNS)} FROM submissions WHERE survey_id = ? ORDER BY sha256", (survey_id,)
     ).fetchall()
-    others = conn.execute(
-        f"SELECT survey_id, sha256 FROM submissions WHERE survey_id IS NOT NULL AND survey_id != ? "
-        f"AND verdict IN ({marks}) AND superseded_by IS NULL ORDER BY survey_id, sha256",
-        (survey_id, *USABLE),
+    # Kilder and Kvalitet also list the files no survey could be found for, and every copy of known bytes.
+    unassigned = conn.execute(
+        f"SELECT {', '.join(_OWN_COLUMNS)} FROM submissions WHERE survey_id IS NULL ORDER BY sha256"
+    ).fetchall()
+    duplicates = conn.execute(
+        "SELECT g.file, g.sha256, g.received_at FROM sightings g JOIN submissions s ON s.sha256 = g.sha256 "
+        "WHERE s.survey_id = ? AND g.duplicate = 1 ORDER BY g.file, g.sha256",
+        (survey_id,),
     ).fetchall()
     state = {
         "survey": survey_id,
@@ -90,9 +93,37 @@ def fingerprint(conn: sqlite3.Connection, ws: Workspace, survey_id: str, version
         "definitions": versions,
         "reference": _folder_hashes(ws.reference),
         "own": [list(r) for r in own],
-        "others": [list(r) for r in others],
+        "unassigned": [list(r) for r in unassigned],
+        "duplicates": [list(r) for r in duplicates],
+        "others": _others(conn, ws, survey_id),
     }
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def _others(conn: sqlite3.Connection, ws: Workspace, survey_id: str) -> list[list]:
+    """What Udvikling and Læring read of the other surveys: per current submission its municipality, its
+    "no cases" and a digest of its answers and error issues. Not its file name or hash: a file sent again
+    with the same answers changes nothing in another survey's master, so that master is not rewritten."""
+    result = []
+    for other in harvested_surveys(conn, ws):
+        if other == survey_id:
+            continue
+        for sub in current_submissions(conn, other):
+            digest = hashlib.sha256()
+            for row in conn.execute(
+                "SELECT record, row, question_id, value, error FROM answers WHERE submission = ? "
+                "ORDER BY record, question_id",
+                (sub["sha256"],),
+            ):
+                digest.update(json.dumps(list(row)).encode("utf-8"))
+            digest.update(b"issues")
+            for row in conn.execute(
+                "SELECT question_id, row, code FROM issues WHERE submission = ? AND severity = 'error' ORDER BY seq",
+                (sub["sha256"],),
+            ):
+                digest.update(json.dumps(list(row)).encode("utf-8"))
+            result.append([other, sub["kommunekode"], sub["zero_cases"], digest.hexdigest()])
+    return result
 
 
 def is_current(conn: sqlite3.Connection, ws: Workspace, survey_id: str, state: str) -> bool:

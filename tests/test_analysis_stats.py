@@ -70,3 +70,32 @@ def test_correlation_constant_values():
     x = {str(i): 1.0 for i in range(6)}
     y = {str(i): float(i) for i in range(6)}
     assert "samme værdi" in correlation(x, y).message
+
+
+def test_pearson_and_spearman_are_scipys_to_the_last_bit():
+    """stats.pearsonr/spearmanr repeat scipy.stats' computation (scipy.stats itself is slow to import)."""
+    import random
+    import warnings
+
+    from scipy import stats as scipy_stats
+
+    from sdexl.analysis.stats import pearsonr, spearmanr
+
+    rng = random.Random(9)
+    for trial in range(400):
+        n = rng.randint(5, 98)
+        xs = [rng.choice([rng.random() * 1000, float(rng.randint(0, 5)), rng.randint(0, 9)]) for _ in range(n)]
+        ys = [x * rng.random() + rng.gauss(0, 100) if trial % 2 else float(rng.randint(0, 4)) for x in xs]
+        if len(set(xs)) == 1 or len(set(ys)) == 1:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p, s = scipy_stats.pearsonr(xs, ys), scipy_stats.spearmanr(xs, ys)
+        assert pearsonr(xs, ys) == (float(p.statistic), float(p.pvalue))
+        assert spearmanr(xs, ys) == (float(s.statistic), float(s.pvalue))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        xs, ys = [1.0, 2.0, float("nan"), 4.0, 5.0], [2.0, 1.0, 4.0, 3.0, 6.0]
+        for mine, theirs in ((pearsonr(xs, ys), scipy_stats.pearsonr(xs, ys)),
+                             (spearmanr(xs, ys), scipy_stats.spearmanr(xs, ys))):
+            assert all(math.isnan(v) for v in (*mine, theirs.statistic, theirs.pvalue))

@@ -30,3 +30,12 @@ def test_stale_temporaries_are_removed(tmp_path):
     (tmp_path / "keep.tmp").write_bytes(b"")  # not ours: no leading dot
     assert atomic.remove_stale_temporaries(tmp_path) == 1
     assert (tmp_path / "keep.tmp").exists()
+
+
+def test_write_all_writes_every_file_whole_and_leaves_no_temporaries(tmp_path):
+    old = tmp_path / "b.xlsx"
+    old.write_bytes(b"old")
+    written = atomic.write_all([(tmp_path / "a.xlsx", b"A"), (old, b"B"), (tmp_path / "sub" / "c.xlsx", b"C")])
+    assert written == [tmp_path / "a.xlsx", old, tmp_path / "sub" / "c.xlsx"]
+    assert [p.read_bytes() for p in written] == [b"A", b"B", b"C"]
+    assert not list(tmp_path.rglob("*.tmp")) and atomic.write_all([]) == []

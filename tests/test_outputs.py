@@ -175,3 +175,51 @@ def test_only_the_surveys_whose_inputs_changed_are_rebuilt(tmp_path):
     out = _cli(ws, "harvest")  # a rejected file: in sde-2024's Kilder, nowhere in sde-2022's master
     assert "Rebuilt outputs for sde-2024" in out and "Rebuilt outputs for sde-2022" not in out
     assert "Rebuilt" not in _cli(ws, "harvest")
+
+
+def _cells(path):
+    """Every sheet's values, without the build time in Oversigt's first lines ("Dannet ...")."""
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    return {
+        name: [[v for v in row if not (isinstance(v, str) and "Dannet" in v)]
+               for row in book.get_sheet_by_name(name).to_python()]
+        for name in book.sheet_names
+    }
+
+
+def test_outputs_after_an_incremental_harvest_equal_a_fresh_build_from_the_same_ledger(tmp_path):
+    ws = _harvested(tmp_path)
+    set_received(filled_form(ws, "151", ws.incoming / "151.xlsx", a01_botilbud_i_alt=4), T0 + 20)
+    set_received(filled_form(ws, "101", ws.incoming / "101 rettet.xlsx", a01_botilbud_i_alt=3), T0 + 30)
+    assert "Rebuilt outputs for sde-2024" in _cli(ws, "harvest")
+    folder = ws.output_dir("sde-2024")
+    incremental = {"data.csv": (folder / "data.csv").read_bytes(), "master": _cells(folder / "master.xlsx")}
+    fresh = init_workspace(tmp_path / "fresh")
+    fresh.ledger_path.parent.mkdir(parents=True, exist_ok=True)
+    fresh.ledger_path.write_bytes(ws.ledger_path.read_bytes())
+    for item in ws.reference.iterdir():
+        (fresh.reference / item.name).write_bytes(item.read_bytes())
+    _cli(fresh, "build", "sde-2024", "--force")
+    again = fresh.output_dir("sde-2024")
+    assert (again / "data.csv").read_bytes() == incremental["data.csv"]
+    assert _cells(again / "master.xlsx") == incremental["master"]
+
+
+def test_a_harvest_for_one_survey_leaves_the_other_surveys_outputs_unwritten(tmp_path):
+    from tests.harvest_helpers import filled_cases, text_as_xlsx, valid_case
+
+    ws = _harvested(tmp_path)
+    survey22 = ws.survey("sde-2022")
+    set_received(filled_cases(ws, "101", ws.incoming / "2022" / "101.xlsx", [valid_case(survey22, "A1")]), T0 + 30)
+    _cli(ws, "harvest")
+    folder = ws.output_dir("sde-2022")
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir() if p.is_file()}
+    assert {"master.xlsx", "data.csv"} <= set(before)
+    (ws.incoming / "sde-2024").mkdir()
+    set_received(text_as_xlsx(ws.incoming / "sde-2024" / "151_Ballerup.xlsx"), T0 + 40)  # rejected: sde-2024 only
+    set_received(filled_form(ws, "147", ws.incoming / "147 igen.xlsx", a01_botilbud_i_alt=2), T0 + 50)  # same answers
+    out = _cli(ws, "harvest")
+    assert "Rebuilt outputs for sde-2024" in out and "Rebuilt outputs for sde-2022" not in out
+    assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir() if p.is_file()} == before

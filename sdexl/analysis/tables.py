@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
+from pandas.core.dtypes.cast import maybe_box_native
 
 from sdexl.analysis.bases import (  # noqa: F401  (re-exported: the sheets import them from here)
     BAND_NOT_ANSWERED,
@@ -123,7 +124,7 @@ def distribution(records: pd.DataFrame, item: Item, rejected: Rejected | None = 
         return _band_distribution(records, item, by_row)
     q = item.questions[0]
     answers, excluded = [], Counter()
-    for label, record in zip(records.index, records.to_dict("records")):
+    for label, record in _records(records, _needs(q)):
         reason = single_verdict(record, q, by_row.get(label, {}))
         if reason is None:
             answers.append(record[q.id])
@@ -153,7 +154,8 @@ def _band_distribution(records: pd.DataFrame, item: Item, by_row: dict) -> Distr
     optional = optional_group(item)
     totals = [0.0] * len(item.questions)
     used, excluded = 0, Counter()
-    for label, record in zip(records.index, records.to_dict("records")):
+    needs = [q.id for q in item.questions] + ([item.whole] if item.whole else [])
+    for label, record in _records(records, needs):
         verdict = group_verdict(record, item.questions, item.whole, by_row.get(label, {}), optional)
         if verdict.reason is not None:
             excluded[verdict.reason] += 1
@@ -168,7 +170,7 @@ def _band_distribution(records: pd.DataFrame, item: Item, by_row: dict) -> Distr
 def number_summary(records: pd.DataFrame, q: Question, rejected: Rejected | None = None) -> NumberSummary:
     by_row = rejected_by_row(rejected or {})
     values, excluded = [], Counter()
-    for label, record in zip(records.index, records.to_dict("records")) if q.id in records.columns else []:
+    for label, record in _records(records, _needs(q)) if q.id in records.columns else []:
         reason = single_verdict(record, q, by_row.get(label, {}))
         if reason is None:
             values.append(float(record[q.id]))
@@ -177,6 +179,22 @@ def number_summary(records: pd.DataFrame, q: Question, rejected: Rejected | None
     if not values:
         return NumberSummary(0, None, None, None, dict(excluded))
     return NumberSummary(len(values), sum(values), statistics.fmean(values), statistics.median(values), dict(excluded))
+
+
+def _needs(q: Question) -> list[str]:
+    """The answers ``single_verdict`` looks at for ``q``."""
+    return [q.id] + ([q.relevant.question] if q.relevant is not None else [])
+
+
+def _records(records: pd.DataFrame, needs: list[str]) -> zip:
+    """(index label, record) pairs as ``records.to_dict("records")`` gives them, holding only the columns in
+    ``needs`` (the others would be looked up as absent anyway). Converting every column of every record once
+    per table was most of a master build; this reads each needed column once."""
+    wanted = list(dict.fromkeys(c for c in needs if c in records.columns))
+    if not wanted:
+        return zip(records.index, [{} for _ in range(len(records))])
+    values = [[maybe_box_native(v) for v in records[c].tolist()] for c in wanted]
+    return zip(records.index, [dict(zip(wanted, row)) for row in zip(*values)])
 
 
 def with_places(records: pd.DataFrame) -> pd.DataFrame:

@@ -193,11 +193,15 @@ def receipt_workbook(receipt: Receipt, config) -> bytes:
     return buffer.getvalue()
 
 
+RECEIPTS_PER_BATCH = 64  # written (and synced to disk) together; a batch's workbooks are held in memory
+
+
 def write_receipts(ws: Workspace, surveys: dict[str, Survey], shas: list[str]) -> list[Path]:
     """A receipt for each accepted submission in ``shas`` (others are skipped)."""
     if not shas:
         return []
-    written = []
+    written: list[Path] = []
+    batch: list[tuple[Path, bytes]] = []
     conn = ledger.connect(ws.ledger_path)
     try:
         for sha in shas:
@@ -205,7 +209,11 @@ def write_receipts(ws: Workspace, surveys: dict[str, Survey], shas: list[str]) -
             survey = surveys.get(row["survey_id"]) if row else None
             receipt = receipt_for(conn, survey, sha) if survey else None
             if receipt is not None:
-                written.append(write_receipt(ws, receipt))
+                batch.append((receipt_path(ws, receipt.survey.id, receipt.kommune), receipt_workbook(receipt, ws.config)))
+            if len(batch) >= RECEIPTS_PER_BATCH:
+                written += atomic.write_all(batch)
+                batch = []
+        written += atomic.write_all(batch)
     finally:
         conn.close()
     return written

@@ -31,6 +31,7 @@ from typing import Any
 from sdexl import faults, ledger, messages, privacy
 from sdexl.harvest import isolate
 from sdexl.harvest.container import SUFFIX, Finding
+from sdexl.harvest.current import HAS_CONTENT, USABLE
 from sdexl.harvest.examine import Outcome, examine
 from sdexl.harvest.identify import municipality_in_filename
 from sdexl.harvest.intake import Incoming, archive, discover, sha256_file
@@ -44,10 +45,7 @@ from sdexl.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-USABLE = ("accepted", "accepted_with_warnings", "needs_correction")
 NEEDS_FEEDBACK = ("accepted_with_warnings", "needs_correction", "rejected")
-# As store.HAS_CONTENT (not imported: store brings pandas): answers, or "no cases" stated.
-HAS_CONTENT = "(zero_cases = 1 OR EXISTS (SELECT 1 FROM answers a WHERE a.submission = submissions.sha256))"
 COMMIT_EVERY_SECONDS = 2.0  # the ledger is committed at least this often during a run, and at its end
 CPR_MASK = privacy.CPR_MASK
 
@@ -195,8 +193,7 @@ def _harvest_all(ws, conn, files, surveys, issued, options: Options, work: Path,
     later: list[int] = []
     waiting: set[str] = set()
     for n, incoming in enumerate(files):
-        workdir = work / str(n)
-        workdir.mkdir()
+        workdir = work / str(n)  # made by _prepare for a file to examine: most files are known by their hash
         try:
             prepared = _prepare(ws, conn, incoming, workdir, waiting)
         except Exception as exc:  # noqa: BLE001 - the last line of defence, as _harvest_one_guarded
@@ -256,6 +253,7 @@ def _prepare(ws, conn, incoming: Incoming, workdir: Path, waiting: set[str]) -> 
     except Exception as exc:  # noqa: BLE001 - not recorded: the next run tries again
         log.warning("file %s: could not be archived (%s)", sha[:12], type(exc).__name__)
         return FileResult(incoming.name, sha, "rejected", issues=[_unreadable(display, exc)], new=False)
+    workdir.mkdir(exist_ok=True)
     return _Job(-1, incoming, sha, archived, workdir)
 
 

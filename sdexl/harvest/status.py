@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 
 from sdexl import ledger, messages
 from sdexl.contacts import ContactsError, load_contacts
-from sdexl.harvest.store import HAS_CONTENT, USABLE, current_submissions
+from sdexl.harvest.current import HAS_CONTENT, USABLE, current_submissions
 from sdexl.mail.record import history
 from sdexl.participants import participation
 from sdexl.reference import municipalities

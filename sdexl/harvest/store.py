@@ -16,11 +16,11 @@ import pandas as pd
 
 from sdexl import ledger
 from sdexl.analysis.snapshot import CASE_REF, KOMMUNEKODE, Snapshot
+from sdexl.harvest.current import HAS_CONTENT, USABLE, current_submissions  # noqa: F401 (re-exported)
 from sdexl.survey.load import version_hash
 from sdexl.survey.model import Survey
 from sdexl.workspace import Workspace
 
-USABLE = ("accepted", "accepted_with_warnings", "needs_correction")
 UNASSIGNED = "unassigned"  # Snapshot.submissions: a file no survey could be found for
 SUBMISSION_COLUMNS = [
     "file",
@@ -69,27 +69,6 @@ def snapshot_from(conn: sqlite3.Connection, survey: Survey) -> Snapshot:
         submissions=_submissions(conn, survey.id),
         issue_counts=_issue_counts(conn, current),
     )
-
-
-# A submission with something in it: answers, or "no cases" stated. An untouched
-# template (needs correction) has neither and makes nobody a participant.
-HAS_CONTENT = "(zero_cases = 1 OR EXISTS (SELECT 1 FROM answers a WHERE a.submission = submissions.sha256))"
-
-
-def current_submissions(conn: sqlite3.Connection, survey_id: str, with_empty: bool = False) -> list[sqlite3.Row]:
-    """One row per municipality: its latest usable, not superseded submission.
-
-    ``with_empty``: count a usable file without answers (an untouched template) too, as ``status`` does.
-    """
-    marks = ",".join("?" * len(USABLE))
-    content = "" if with_empty else f"AND {HAS_CONTENT} "
-    rows = conn.execute(
-        f"SELECT * FROM submissions WHERE survey_id = ? AND verdict IN ({marks}) AND superseded_by IS NULL "
-        f"{content}ORDER BY received_at, file",
-        (survey_id, *USABLE),
-    ).fetchall()
-    latest = {r["kommunekode"]: r for r in rows}  # later rows win, should two ever be current
-    return sorted(latest.values(), key=lambda r: int(r["kommunekode"]))
 
 
 def columns(survey: Survey) -> list[str]:

@@ -60,6 +60,7 @@ class _Context:
     sheet: str
     issues: list[Issue] = field(default_factory=list)
     personal: privacy.Personal = field(default_factory=privacy.Personal)  # the current row's name/birth date
+    personal_keys: frozenset[str] | None = None  # the entry columns of personal questions
 
     def add(
         self,
@@ -151,7 +152,9 @@ def validate_form(
 
 
 def _case_record(ctx: _Context, row: Row, missing) -> tuple[Record, dict[str, str]] | None:
-    personal = {c.key for c in layout.entry_columns(ctx.survey) if c.question.personal}
+    if ctx.personal_keys is None:  # once per sheet, not once per row
+        ctx.personal_keys = frozenset(c.key for c in layout.entry_columns(ctx.survey) if c.question.personal)
+    personal = ctx.personal_keys
     cells = row.cells
     if not any(cell.filled for key, cell in cells.items() if key not in personal):
         filled = [ctx.survey.question(key) for key in personal if key in cells and cells[key].filled]

@@ -145,6 +145,7 @@ _NUMBER_PATTERNS = (
     (re.compile(r"^[+-]?\d*\.\d+$"), lambda s: s),
 )
 _UNIT = re.compile(r"(?i)(dkk|kr\.?|kroner|,-|\.-)")
+_DIGIT_GROUP_SPACE = re.compile(r"(?<=\d)[ \u00a0\u202f'](?=\d{3}\b)")
 _MILLION = re.compile(r"(?i)\s*(mio\.?|millioner|million)\s*$")
 
 
@@ -155,7 +156,7 @@ def number_from_text(text: str) -> float | None:
     factor = 1
     if _MILLION.search(s):
         s, factor = _MILLION.sub("", s), 1_000_000
-    s = re.sub(r"(?<=\d)[ \u00a0\u202f'](?=\d{3}\b)", ".", s.strip())  # "2 500 000"
+    s = _DIGIT_GROUP_SPACE.sub(".", s.strip())  # "2 500 000"
     for pattern, clean in _NUMBER_PATTERNS:
         if pattern.match(s):
             return round(float(clean(s)) * factor, 6)

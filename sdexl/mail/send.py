@@ -30,10 +30,10 @@ from pathlib import Path
 
 from sdexl import ledger, messages
 from sdexl.contacts import Contact, load_contacts
+from sdexl.harvest.current import current_submissions
 from sdexl.harvest.feedback import feedback_path
 from sdexl.harvest.receipt import receipt_for, receipt_path, receipt_workbook, summary_lines, write_receipt
 from sdexl.harvest.status import StatusRow, status_from
-from sdexl.harvest.store import current_submissions
 from sdexl.mail import record
 from sdexl.mail.compose import Party, as_sent, compose, recipients
 from sdexl.mail.deliver import DeliveryError, SmtpSender, SmtpSettings, write_draft
