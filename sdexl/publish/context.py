@@ -14,6 +14,7 @@ from sdexl.analysis.indicators import CASES, band_questions, cases_question, ind
 from sdexl.analysis.records import complete
 from sdexl.analysis.snapshot import KOMMUNEKODE, Snapshot
 from sdexl.analysis.suppress import derived, suppress_small
+from sdexl.analysis.tables import Distribution, Item, by_kkr, distribution, with_places
 from sdexl.reference import by_code, municipalities
 from sdexl.reference.population import Population
 
@@ -27,6 +28,9 @@ INTERNAL_NOTE = (
     "Internt arbejdsark for konsulenterne: tallene er ikke diskretionerede (små tal er ikke skjult) "
     "og må ikke videregives til andre kommuner i denne form."
 )
+
+
+NATIONAL_GROUP = "Hele landet"  # the whole country beside the KKRs
 
 
 @dataclass
@@ -45,6 +49,24 @@ class MasterInput:
     @property
     def survey(self):
         return self.snapshot.survey
+
+    @cached_property
+    def kkr_records(self) -> dict[str, pd.DataFrame]:
+        """The records of each KKR (the participants' own), in the KKRs' order."""
+        return by_kkr(with_places(self.snapshot.records))
+
+    def group_distribution(self, group: str, item: Item) -> Distribution:
+        """The distribution of ``item`` in a KKR, or in ``NATIONAL_GROUP`` (all records), computed
+        once a build: Land, KKR, Udtrådte and their protection show the same ones."""
+        key = (group, item.key)
+        if key not in self._distributions:
+            records = self.snapshot.records if group == NATIONAL_GROUP else self.kkr_records[group]
+            self._distributions[key] = distribution(records, item, self.snapshot.rejected)
+        return self._distributions[key]
+
+    @cached_property
+    def _distributions(self) -> dict:
+        return {}
 
     @cached_property
     def indicator_frame(self) -> pd.DataFrame:

@@ -15,18 +15,15 @@ from sdexl.analysis.tables import (
     Distribution,
     Item,
     analysis_items,
-    by_kkr,
-    distribution,
     number_summary,
     optional_group,
     participants_by_kkr,
-    with_places,
 )
-from sdexl.publish.context import NA, NA_NO_POPULATION, MasterInput
+from sdexl.publish.context import NA, NA_NO_POPULATION, NATIONAL_GROUP, MasterInput
 from sdexl.publish.sheet import Block, SheetWriter
 from sdexl.reference import municipalities
 
-NATIONAL = "Hele landet"
+NATIONAL = NATIONAL_GROUP
 BASE_ROW = "Grundlag (n)"
 BASE = "base"  # the key of a table's total in complementary suppression
 CHART_COL = 4  # charts sit right of the three-column tables
@@ -119,7 +116,7 @@ def write_land(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("Land: svarfordelingen for hele landet")
     writer.paragraph(f"Fordelingen af svarene på hvert spørgsmål for alle deltagende kommuner. {suppression_note(ctx)}")
     writer.skip()
-    groups = by_kkr(with_places(ctx.snapshot.records))
+    groups = ctx.kkr_records
     for item in analysis_items(ctx.survey):
         if item.questions and item.questions[0].indicator == EXIT_REASON:
             continue  # shown on Udtrådte
@@ -127,7 +124,7 @@ def write_land(writer: SheetWriter, ctx: MasterInput) -> None:
         if item.kind == "number":
             writer.block(number_block(ctx, item, {NATIONAL: ctx.snapshot.records}))
             continue
-        dist = distribution(ctx.snapshot.records, item, ctx.snapshot.rejected)
+        dist = ctx.group_distribution(NATIONAL, item)
         placed = writer.block(land_block(ctx, item, dist, groups))
         writer.bar_chart(placed, [2], ["Andel"], chart_title(ctx, item), anchor_col=CHART_COL, anchor_row=start)
         writer.row = max(writer.row, start + _chart_rows(len(dist.categories)))
@@ -149,7 +146,7 @@ def _chart_rows(categories: int) -> int:
 def land_block(ctx: MasterInput, item: Item, dist: Distribution, groups: dict) -> Block:
     """The national distribution, hidden exactly as the national column of the KKR table
     (the same figures: what one hides, the other must not show)."""
-    kkrs = {k: distribution(r, item, ctx.snapshot.rejected) for k, r in groups.items()}
+    kkrs = {k: ctx.group_distribution(k, item) for k in groups}
     hidden = protected(ctx, item, {**kkrs, NATIONAL: dist})
     base_hidden = (BASE, NATIONAL) in hidden
     rows = [
@@ -227,7 +224,7 @@ def _number_row_formats(question_type: str, groups: int) -> dict[int, dict[int, 
 def number_hidden(ctx: MasterInput, item: Item) -> tuple[set[str], set[str]]:
     """The groups (KKR names, NATIONAL) whose n, and whose sum, must be hidden."""
     q = item.questions[0]
-    kkr_groups = by_kkr(with_places(ctx.snapshot.records))
+    kkr_groups = ctx.kkr_records
     summaries = {name: number_summary(records, q, ctx.snapshot.rejected) for name, records in kkr_groups.items()}
     summaries[NATIONAL] = number_summary(ctx.snapshot.records, q, ctx.snapshot.rejected)
     line = [Line(tuple(kkr_groups), NATIONAL)]
@@ -285,7 +282,7 @@ def write_kkr(writer: SheetWriter, ctx: MasterInput) -> None:
         pct=False,
     )
     writer.row = start + 15
-    groups = by_kkr(with_places(ctx.snapshot.records))
+    groups = ctx.kkr_records
     for item in analysis_items(ctx.survey):
         if item.questions and item.questions[0].indicator == EXIT_REASON:
             continue
@@ -379,7 +376,7 @@ def _all_codes() -> list[str]:
 def side_by_side_block(ctx: MasterInput, item: Item, groups: dict, title: str | None = None) -> Block:
     """Count and share per KKR and for the whole country, with a base row."""
     columns = {**groups, NATIONAL: ctx.snapshot.records}
-    dists = {name: distribution(records, item, ctx.snapshot.rejected) for name, records in columns.items()}
+    dists = {name: ctx.group_distribution(name, item) for name in columns}
     header = [category_header(item)]
     for name in columns:
         header += [f"{name}: antal", f"{name}: andel"]
@@ -469,10 +466,10 @@ def write_exits(writer: SheetWriter, ctx: MasterInput) -> None:
     )
     writer.paragraph('Uddybende tekst til "Andet" står på fanen Tiltag.')
     writer.skip()
-    groups = by_kkr(with_places(ctx.snapshot.records))
+    groups = ctx.kkr_records
     for item in items:
         start = writer.row
-        dist = distribution(ctx.snapshot.records, item, ctx.snapshot.rejected)
+        dist = ctx.group_distribution(NATIONAL, item)
         placed = writer.block(land_block(ctx, item, dist, groups))
         writer.bar_chart(
             placed, [2], ["Andel"], "Årsager – andel af borgere, hele landet", anchor_col=5, anchor_row=start
