@@ -368,3 +368,12 @@ def test_the_cli_reads_the_password_from_the_environment(round_ws, smtp, monkeyp
     done = CliRunner().invoke(main, args)
     assert done.exit_code == 0, done.output
     assert "Sent 1 invitation" in done.stdout and len(handler.received) == 1
+
+
+def test_a_receipt_checksum_never_looks_like_a_cpr_number():
+    from sdexl.harvest.receipt import checksum_text
+
+    digits_only = "4579011215" + "3" * 54  # the unlucky hash that once made a receipt mail look like CPR
+    shown = checksum_text(digits_only)
+    assert shown == "4579 0112 1533 3333"
+    assert not re.search(r"\d{6}-?\d{4}", shown)
