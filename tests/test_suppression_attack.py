@@ -177,14 +177,20 @@ def add_distribution(model: Model, t: Table, n: int) -> None:
         return
     counts = [model.term(("cell", n, i, 1), row[1]) for i, row in enumerate(t.rows)]
     multi = "Flere svar er mulige" in t.explanation
-    if all(c is not None for c in counts):
-        if multi:
-            for c in counts:
-                model.at_most([(c, 1.0)], [(total, 1.0)])
-        else:
-            model.equal([(c, 1.0) for c in counts], [(total, 1.0)])
+    add_column(model, counts, total, multi)
     for i, row in enumerate(t.rows):
         share_relation(model, counts[i], row[2], total)
+
+
+def add_column(model: Model, counts: list, total, multi: bool) -> None:
+    """The categories of a column add up to its base; a multi-choice category is at most its base."""
+    if not all(c is not None for c in counts):
+        return
+    if multi:
+        for c in counts:
+            model.at_most([(c, 1.0)], [(total, 1.0)])
+    else:
+        model.equal([(c, 1.0) for c in counts], [(total, 1.0)])
 
 
 def share_relation(model: Model, count, share, total) -> None:
@@ -215,12 +221,7 @@ def add_side_by_side(model: Model, t: Table, n: int) -> None:
         members = [cell[(i, g)] for i in categories]
         if base is None:
             continue
-        if all(m is not None for m in members):
-            if multi:
-                for m in members:
-                    model.at_most([(m, 1.0)], [(base, 1.0)])
-            else:
-                model.equal([(m, 1.0) for m in members], [(base, 1.0)])
+        add_column(model, members, base, multi)
         for i in categories:
             share_relation(model, cell[(i, g)], t.rows[i][col[g] + 1], base)
         if t.header[0] == "Svar" and g in shown_n:  # choice questions: n in the text is the base row
