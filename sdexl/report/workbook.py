@@ -52,7 +52,8 @@ LAST_COL = len(WIDTHS) - 1
 CHARS_PER_LINE = 100
 HEADING_CHARS = 80  # of a 12 pt bold heading over all columns  # of a paragraph merged over all columns, in the default font
 ROW_PT = 15.0
-PAGE_PT = 980.0  # content per A4 page in row points after fitting the width (checked against LibreOffice PDFs)
+RATE_CHART_PX = 240  # the front page's column chart: low enough to share the page with the key figures
+PAGE_PT = 840.0  # content per A4 page in row points after fitting the width (LibreOffice with Carlito, as Excel)
 CHART_WIDTH = 660
 COLOURS = {OWN: "#1F4E79", KKR: "#9DC3E6", PEERS: "#F4B183", LAND: "#A9A9A9"}
 FORMATS = {
@@ -251,7 +252,7 @@ class ReportSheet:
 
 
 def chart_points(categories: int, series: int, kind: str = "bar") -> float:
-    height = (80 + categories * (5 * series + 6)) if kind == "bar" else 260
+    height = (80 + categories * (5 * series + 6)) if kind == "bar" else RATE_CHART_PX
     return (math.ceil(max(200, min(height, 620)) * 0.75 / ROW_PT) + 1) * ROW_PT
 
 
@@ -445,10 +446,10 @@ def _rate_chart(sheet: ReportSheet, figures: ReportFigures, rate_row: int) -> No
     chart.set_title({"name": "Borgere over 2 mio. kr. pr. 1.000 18-66-årige", "name_font": {"size": 10}})
     chart.set_legend({"none": True})
     chart.set_y_axis({"min": 0, "num_format": "0.0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-    chart.set_size({"width": CHART_WIDTH, "height": 260})
+    chart.set_size({"width": CHART_WIDTH, "height": RATE_CHART_PX})
     chart.set_chartarea({"border": {"none": True}})
     sheet.sheet.insert_chart(sheet.row, 0, chart, {"x_offset": 2, "y_offset": 4, "object_position": 1})
-    rows = math.ceil(260 * 0.75 / ROW_PT) + 1
+    rows = math.ceil(RATE_CHART_PX * 0.75 / ROW_PT) + 1
     sheet._advance(rows * ROW_PT, rows)
 
 
