@@ -701,3 +701,25 @@ def test_populations_print_as_whole_numbers_and_no_chart_sits_in_a_repeated_head
                 top = chart.anchor._from.row + 1
                 bottom = chart.anchor.to.row + 1 if hasattr(chart.anchor, "to") else top + 15
                 assert bottom < first or top > last, (sid, ws.title, ws.print_title_rows, top, bottom)
+
+
+def test_the_socio_chart_plots_only_municipalities_with_an_index(tmp_path):
+    """A municipality without an index would be a blank x, which Excel plots at 0."""
+    import re
+    import zipfile
+
+    from python_calamine import CalamineWorkbook
+
+    ws = workspace_with_population(tmp_path / "ws")
+    (ws.reference / "socio_indeks.csv").write_text("kommunekode,indeks\n101,1.0\n265,0.9\n", encoding="utf-8")
+    build_outputs(ws, "sde-2022", all_snapshots())
+    master = ws.output_dir("sde-2022") / "master.xlsx"
+    with zipfile.ZipFile(master) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    socio = next(x for x in charts if "socioøkonomisk indeks" in x)
+    x_range = re.search(r"<c:xVal><c:numRef><c:f>[^!]+!\$([A-Z]+)\$(\d+):\$[A-Z]+\$(\d+)</c:f>", socio)
+    col, first, last = x_range.group(1), int(x_range.group(2)), int(x_range.group(3))
+    rows = CalamineWorkbook.from_path(str(master)).get_sheet_by_name("Sammenhæng").to_python(skip_empty_area=False)
+    index = ord(col) - ord("A")
+    xs = [rows[r - 1][index] for r in range(first, last + 1)]
+    assert len(xs) == 2 and all(isinstance(x, float) for x in xs), xs

@@ -16,7 +16,7 @@ from sdexl.publish.context import (
     NOT_PARTICIPATING,
     MasterInput,
 )
-from sdexl.publish.sheet import Block, SheetWriter
+from sdexl.publish.sheet import Block, Placed, SheetWriter
 from sdexl.reference import municipalities
 
 BAND_PREFIX = {COST_BAND: "Udgift", AGE_BAND: "Alder"}
@@ -239,12 +239,16 @@ def write_correlation(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.row = start + CHART_ROWS
     block, columns = points_block(ctx)
     placed = writer.block(block)
-    charts = [("Rate og kommunestørrelse", POPULATION_HEADER, 0)]
+    charts = [("Rate og kommunestørrelse", POPULATION_HEADER, 0, placed)]
     if SOCIO_HEADER in columns:
-        charts.append(("Rate og socioøkonomisk indeks", SOCIO_HEADER, SECOND_CHART_COL))
-    for title, x_title, col in charts:
+        # Municipalities without an index come last in the table, and this chart stops before
+        # them: a blank x would be plotted at 0.
+        with_index = sum(code in ctx.socio for code in ctx.rates)
+        rows = Placed(placed.header_row, placed.first_row, placed.first_row + with_index - 1)
+        charts.append(("Rate og socioøkonomisk indeks", SOCIO_HEADER, SECOND_CHART_COL, rows))
+    for title, x_title, col, rows in charts:
         writer.scatter_chart(
-            placed, columns[x_title], columns[RATE_HEADER], title, x_title, RATE_HEADER, anchor_col=col, anchor_row=start
+            rows, columns[x_title], columns[RATE_HEADER], title, x_title, RATE_HEADER, anchor_col=col, anchor_row=start
         )
 
 
@@ -298,9 +302,10 @@ def points_block(ctx: MasterInput) -> tuple[Block, dict[str, int]]:
     header = ["Kode", "Kommune", POPULATION_HEADER] + ([SOCIO_HEADER] if ctx.socio else []) + [RATE_HEADER]
     formats = ["text", "text", "int"] + (["dec"] if ctx.socio else []) + ["dec3"]  # a population counts people
     rows = []
-    for code, rate in ctx.rates.items():
+    codes = sorted(ctx.rates, key=lambda c: bool(ctx.socio) and c not in ctx.socio)  # without an index last
+    for code in codes:
         socio = [ctx.socio.get(code)] if ctx.socio else []
-        rows.append([code, ctx.name(code), ctx.population.values.get(code)] + socio + [rate])
+        rows.append([code, ctx.name(code), ctx.population.values.get(code)] + socio + [ctx.rates[code]])
     base = f"Grundlag: n = {len(rows)} kommuner med en rate."
     if 0 < len(rows) < SMALL_BASE:
         base += f" Forsigtig: under {SMALL_BASE} kommuner, så en sammenhæng er meget usikker."
