@@ -103,15 +103,22 @@ def invalid_cell(ctx: RowContext, q: Question, key: str) -> str | None:
     if q.type == "multi":
         return f"AND({is_filled(ref)},NOT({tolerated_mark(ref)}))"
     if q.type in ("integer", "amount", "date"):
-        # IF, not OR: INT() of text is an error that would poison the whole sum. A number typed
-        # as text is read by harvest (a note) and then range-checked like a number (an error
-        # when outside): the workbook does the same.
-        text_value = f"VALUE(TRIM({ref}))"
-        return (
-            f"AND({is_filled(ref)},IF(ISNUMBER({ref}),{_out_of_range(q, ref)},"
-            f"IF({number_text(ref)},{_out_of_range(q, text_value)},TRUE)))"
-        )
+        return invalid_number(q, ref)
     return None
+
+
+def invalid_number(q: Question, ref: str) -> str:
+    """True when harvest cannot use the number in ``ref`` (the entry sheet's and the form's check).
+
+    IF, not OR: INT() of text is an error that would poison the whole sum. A number typed as
+    text is read by harvest (a note) and then range-checked like a number (an error when
+    outside): the workbook does the same.
+    """
+    text_value = f"VALUE(TRIM({ref}))"
+    return (
+        f"AND({is_filled(ref)},IF(ISNUMBER({ref}),{_out_of_range(q, ref)},"
+        f"IF({number_text(ref)},{_out_of_range(q, text_value)},TRUE)))"
+    )
 
 
 def _out_of_range(q: Question, value: str) -> str:

@@ -105,18 +105,7 @@ def invalid_expr(q: Question, info: FormInfo) -> str | None:
     """True when harvest cannot use the answer; a number typed as text is read (a warning), so it is checked as a number."""
     if not q.is_number:
         return None
-    ref = info.ref(q.id)
-    value = f"VALUE(TRIM({ref}))"
-    return (f"AND(LEN({ref})>0,IF(ISNUMBER({ref}),{_out_of_range(q, ref)},"
-            f"IF({checks.number_text(ref)},{_out_of_range(q, value)},TRUE)))")
-
-
-def _out_of_range(q: Question, value: str) -> str:
-    bad = [f"{value}<{q.min:g}"] if q.min is not None else []
-    bad += [f"{value}>{q.max:g}"] if q.max is not None else []
-    if q.type == "integer":
-        bad.append(f"{value}<>INT({value})")
-    return f"OR({','.join(bad) or 'FALSE'})"
+    return checks.invalid_number(q, info.ref(q.id))
 
 
 def number_text_expr(q: Question, info: FormInfo) -> str | None:

@@ -41,6 +41,7 @@ class MasterInput:
     socio: dict[str, float]
     threshold: int = 3
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+    _distributions: dict = field(default_factory=dict, init=False, repr=False)  # see group_distribution
 
     def __post_init__(self):
         self.snapshot = complete(self.snapshot)
@@ -63,10 +64,6 @@ class MasterInput:
             records = self.snapshot.records if group == NATIONAL_GROUP else self.kkr_records[group]
             self._distributions[key] = distribution(records, item, self.snapshot.rejected)
         return self._distributions[key]
-
-    @cached_property
-    def _distributions(self) -> dict:
-        return {}
 
     @cached_property
     def indicator_frame(self) -> pd.DataFrame:

@@ -237,11 +237,11 @@ def cases_figure(ctx: MasterInput, code: str, groups: dict[str, Group]) -> KeyFi
 def rate_figure(ctx: MasterInput, code: str, groups: dict[str, Group]) -> KeyFigure:
     raw: dict[str, float | None] = {}
     values: dict[str, object] = {}
+    own_cases = _sum(ctx.cases(c) for c in groups[OWN].members if c in ctx.rates)
     for key, g in groups.items():
         rate, n = ctx.pooled_rate(g.members)
         raw[key] = rate
         cases = _sum(ctx.cases(c) for c in g.members if c in ctx.rates)
-        own_cases = _sum(ctx.cases(c) for c in groups[OWN].members if c in ctx.rates)
         if rate is None:
             values[key] = "ikke tilgængelig: befolkningstal mangler" if n == 0 and g.members else "ikke tilgængelig"
         elif key != OWN and _others_small(ctx, g, cases, own_cases):
