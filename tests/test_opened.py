@@ -82,3 +82,41 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def _count_member_inflations(monkeypatch) -> list[str]:
+    """The names of the zip members opened for reading (each open inflates the member from its start)."""
+    inflated: list[str] = []
+    real = zipfile.ZipFile.open
+
+    def counting(self, name, *args, **kwargs):
+        inflated.append(name.filename if isinstance(name, zipfile.ZipInfo) else name)
+        return real(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", counting)
+    return inflated
+
+
+def test_the_entry_sheet_is_inflated_once_while_a_return_is_examined(workspace, tmp_path, monkeypatch):
+    # The container check verifies every member's CRC; the prolog check and the formula/error scan of
+    # the sheet XML used to inflate the same members again. calamine reads the zip with its own code.
+    path, surveys, issued = _return(workspace, tmp_path)
+    (tmp_path / "w1").mkdir()
+    inflated = _count_member_inflations(monkeypatch)
+    outcome = examine(path, "incoming/101_København.xlsx", surveys, issued, tmp_path / "w1")
+    assert outcome.verdict == "accepted", outcome.report.issues
+    sheets = [n for n in inflated if n.startswith("xl/worksheets/sheet")]
+    assert sheets and len(sheets) == len(set(sheets)), sheets
+    assert opened._members == {}  # the kept bytes go with the examination
+
+
+def test_kept_bytes_are_only_those_of_the_shared_zip(tmp_path):
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("x.xml", b"<a/>")
+    with zipfile.ZipFile(path) as own:
+        opened.keep(own, "x.xml", b"changed")  # not a shared zip: nothing kept
+        assert opened.read(own, "x.xml") == b"<a/>"
+    with opened.once(path, max_bytes=10**9), opened.zip_file(path) as shared:
+        opened.keep(shared, "x.xml", b"kept")
+        assert opened.read(shared, "x.xml") == b"kept"

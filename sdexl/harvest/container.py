@@ -204,8 +204,8 @@ def _inspect_open_zip(zf: zipfile.ZipFile, limits: Limits) -> Container:
         return _fatal("zip", "not-a-workbook", looks_like=looks_like)
     if any(i.flag_bits & 0x1 for i in infos):
         return _fatal("encrypted", "encrypted")
-    _verify_members(zf, infos)
-    hostile = _xml_finding(zf, infos)
+    heads = _verify_members(zf, infos)
+    hostile = _xml_finding(zf, infos, heads)
     if hostile:
         return Container(kind=kind, findings=[hostile])
     container = Container(kind=kind, findings=_content_findings(kind, zf.namelist()))
@@ -236,30 +236,38 @@ def _zip_kind(zf: zipfile.ZipFile) -> str | None:
     return None  # includes .xlsb (xl/workbook.bin): binary parts we do not vet
 
 
-def _verify_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """Inflate each member with bounded reads; raises BadZipFile on a bad CRC.
+def _verify_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
+    """Inflate each member with bounded reads; raises BadZipFile on a bad CRC. Returns the first
+    ``_PROLOG_BYTES`` of each member, for the prolog check (no member is inflated twice).
 
     zipfile never reads past a member's declared size, so a member that lies
     about its size fails its CRC here instead of inflating without bound in a
-    spreadsheet library later.
+    spreadsheet library later. A small member's bytes are kept for the rest of
+    the examination (``opened.keep``): the sheet scan reads them from memory.
     """
+    heads: dict[str, bytes] = {}
     for info in infos:
         if info.is_dir():
             continue
         with zf.open(info) as member:
+            first = member.read(_READ_CHUNK)
+            heads[info.filename] = first[:_PROLOG_BYTES]
+            if len(first) < _READ_CHUNK:  # the whole member (its CRC was checked at its end)
+                opened.keep(zf, info.filename, first)
+                continue
             while member.read(_READ_CHUNK):
                 pass
+    return heads
 
 
-def _xml_finding(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> Finding | None:
+def _xml_finding(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], heads: dict[str, bytes]) -> Finding | None:
     """Refuse any XML part with a DTD. A DTD can only stand in the prolog, before the root element,
     so only the prolog's bytes are looked at (no parse); a prolog we cannot judge by its bytes
     (UTF-16, or implausibly long) is parsed up to its first start tag."""
     for info in infos:
         if not info.filename.lower().endswith(_XML_SUFFIXES):
             continue
-        with zf.open(info) as member:
-            verdict = _prolog_verdict(member.read(_PROLOG_BYTES))
+        verdict = _prolog_verdict(heads.get(info.filename, b""))
         if verdict == "dtd":
             return Finding("xml-entities", {"part": info.filename})
         if verdict == "unsure" and (finding := _xml_finding_parsed(zf, info)) is not None:

@@ -7,6 +7,10 @@ examination (``once``); the readers ask ``zip_file(path)`` instead of calling
 (the hard link the reader is given counts: same device and inode), or their own
 otherwise, exactly as before. A file that does not open as a zip is left to the
 readers, which report it as they always did.
+
+The container check inflates every member once to verify its CRC; it keeps the
+bytes of the small ones (``keep``), so the prolog check and the sheet scan read
+them from memory instead of inflating the same member again (``read``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 _open: dict[tuple[int, int, int], zipfile.ZipFile] = {}
+_members: dict[int, dict[str, bytes]] = {}  # id of an open shared zip -> member name -> its verified bytes
+
+KEEP_MEMBER_BYTES = 16 * 1024 * 1024  # a member larger than this is inflated again when read (memory stays flat)
 
 
 def _identity(path: Path) -> tuple[int, int, int] | None:
@@ -44,10 +51,12 @@ def once(path: Path, max_bytes: int) -> Iterator[None]:
         yield
         return
     _open[key] = zf
+    _members[id(zf)] = {}
     try:
         yield
     finally:
         del _open[key]
+        del _members[id(zf)]
         zf.close()
 
 
@@ -60,3 +69,18 @@ def zip_file(path: Path) -> Iterator[zipfile.ZipFile]:
         return
     with zipfile.ZipFile(path) as zf:
         yield zf
+
+
+def keep(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    """Remember a verified member of a shared zip for ``read`` (ignored for a zip of one's own)."""
+    kept = _members.get(id(zf))
+    if kept is not None and len(data) <= KEEP_MEMBER_BYTES:
+        kept[name] = data
+
+
+def read(zf: zipfile.ZipFile, name: str) -> bytes:
+    """``zf.read(name)``, from memory when the container check kept it."""
+    kept = _members.get(id(zf))
+    if kept is not None and name in kept:
+        return kept[name]
+    return zf.read(name)

@@ -549,7 +549,7 @@ def _scan_sheet(path: Path, sheet: str, notes: _Notes) -> _Scan:
             member = _sheet_member(zf, sheet)
             if member is None:
                 return _Scan()
-            data = zf.read(member)
+            data = opened.read(zf, member)  # kept by the container check: not inflated again
     except (zipfile.BadZipFile, SafeET.ParseError, OSError, KeyError):
         return _Scan()
     scan = _Scan()

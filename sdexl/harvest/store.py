@@ -89,11 +89,11 @@ def _records(
         by_record: dict[int, dict] = defaultdict(dict)
         errors: dict[int, dict[str, str]] = defaultdict(dict)
         codes = _error_codes(conn, sub["sha256"])
-        for a in conn.execute("SELECT * FROM answers WHERE submission = ? ORDER BY record", (sub["sha256"],)):
-            if a["question_id"] in wanted:
-                by_record[a["record"]][a["question_id"]] = None if a["error"] else json.loads(a["value"])
-                if a["error"]:
-                    errors[a["record"]][a["question_id"]] = _code_for(codes, a["question_id"], a["row"])
+        answers = [a for a in _answers(conn, sub["sha256"]) if a[1] in wanted]
+        for (record, qid, _value, error, row), value in zip(answers, _decode([a[2] for a in answers])):
+            by_record[record][qid] = None if error else value
+            if error:
+                errors[record][qid] = _code_for(codes, qid, row)
         for record, answers in by_record.items():
             for qid, code in errors[record].items():
                 rejected[(len(rows), qid)] = code
@@ -104,6 +104,23 @@ def _records(
                 row[CASE_REF] = _text(answers.get(case_ref))
             rows.append(row)
     return pd.DataFrame(rows, columns=names, dtype=object)
+
+
+def _answers(conn: sqlite3.Connection, sha256: str) -> list[tuple]:
+    """(record, question id, value as JSON, error, row) of one submission's answers, in record order."""
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: a Row object per answer cost more than the answer itself
+    return cursor.execute(
+        "SELECT record, question_id, value, error, row FROM answers WHERE submission = ? ORDER BY record", (sha256,)
+    ).fetchall()
+
+
+def _decode(values: list[str | None]) -> list:
+    """Each stored JSON value decoded; one ``json.loads`` of them all as an array (the ledger writes
+    every value with ``json.dumps``), about four times faster than one call per answer."""
+    if not values:
+        return []
+    return json.loads("[" + ",".join("null" if v is None else v for v in values) + "]")
 
 
 def _error_codes(conn: sqlite3.Connection, sha256: str) -> list[tuple[str | None, int | None, str]]:

@@ -79,6 +79,7 @@ class SheetWriter:
         self.row = 0
         self.layout = Layout()
         self._formats: dict[tuple, object] = {}
+        self._plain: dict[str, object] = {}  # kind -> its format without extras (fmt's shortcut)
         self._values: dict[tuple[int, int], object] = {}
         self._texts: list[tuple[int, str, tuple]] = []  # wide texts, written by finish across the table width
         if banner:  # e.g. "SYNTETISKE DATA – kun til demonstration", above everything else
@@ -87,11 +88,15 @@ class SheetWriter:
 
     # -- formats ------------------------------------------------------------
     def fmt(self, kind: str = "text", **extra):
+        if not extra and kind in self._plain:  # the common case, looked up once per cell
+            return self._plain[kind]
         key = (kind, tuple(sorted(extra.items())))
         if key not in self._formats:
             props = {"num_format": NUMBER_FORMATS.get(kind, "General"), "valign": "top"}
             props.update(extra)
             self._formats[key] = self.workbook.add_format(props)
+            if not extra:
+                self._plain[kind] = self._formats[key]
         return self._formats[key]
 
     # -- text ---------------------------------------------------------------
@@ -116,7 +121,9 @@ class SheetWriter:
     # -- cells --------------------------------------------------------------
     def cell(self, row: int, col: int, value, kind: str = "text") -> None:
         """Write one value by its Python type; never as a formula or link."""
-        if value is None or (isinstance(value, numbers.Real) and math.isnan(value)):
+        if type(value) is str and kind in ("text", "General"):  # most cells: checked before the number types
+            self.text(row, col, value)
+        elif value is None or (isinstance(value, numbers.Real) and math.isnan(value)):
             self.sheet.write_blank(row, col, None, self.fmt(kind))
         elif isinstance(value, bool):
             self.text(row, col, "Ja" if value else "Nej")
@@ -138,14 +145,20 @@ class SheetWriter:
     def text(self, row: int, col: int, value: str, *, wrap_at: int = printing.TEXT_CAP, **extra) -> None:
         """Text in one cell; longer than ``wrap_at`` characters, it wraps in a column that wide."""
         value = value[:CELL_TEXT_LIMIT]
+        length = len(value)
         if value.startswith(FORMULA_STARTS):
             extra["quote_prefix"] = True
-        if len(value) > wrap_at:
+        if length > wrap_at:
             extra["text_wrap"] = True
             self.layout.wraps.append((row, col, value, printing.ROW_POINTS))
         self.sheet.write_string(row, col, value, self.fmt("text", **extra))
         self._values[(row, col)] = value
-        self.layout.measure(col, min(len(value), wrap_at) + 1)
+        measured = self.layout.measured  # Layout.measure inlined: this runs for every text cell of the master
+        needed = (length if length < wrap_at else wrap_at) + 1
+        if needed > measured.get(col, 0):
+            measured[col] = needed
+        if col > self.layout.last_col:
+            self.layout.last_col = col
 
     # -- tables -------------------------------------------------------------
     def block(self, block: Block) -> Placed:

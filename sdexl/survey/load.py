@@ -124,10 +124,23 @@ def _order(problem: FileProblem) -> tuple:
     return (str(problem.file), problem.line or 0)
 
 
+_VERSIONS: dict[int, tuple[Survey, str]] = {}  # id -> (the definition, its hash): definitions are frozen
+
+
 def version_hash(survey: Survey) -> str:
-    """A short hash of the resolved definition: any change gives a new version."""
+    """A short hash of the resolved definition: any change gives a new version.
+
+    Computed once per definition object (harvest asks for every file it identifies; dumping the
+    model took 0.7 ms a time). The object is held beside its hash, so its id cannot be reused."""
+    known = _VERSIONS.get(id(survey))
+    if known is not None and known[0] is survey:
+        return known[1]
     canonical = json.dumps(survey.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+    version = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+    if len(_VERSIONS) >= 64:  # a long test run loads many definitions: keep the memo small
+        _VERSIONS.clear()
+    _VERSIONS[id(survey)] = (survey, version)
+    return version
 
 
 def find_definition(templates_dir: Path, survey_id: str) -> Path:
