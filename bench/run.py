@@ -140,6 +140,41 @@ print(json.dumps({"serial_seconds": time.perf_counter() - t, "close_seconds": su
 """
 
 
+BUILD_FLOOR_SCRIPT = """
+import json, sys, time
+t0 = time.perf_counter()
+import pandas, numpy  # what the analysis needs before it can read a single record
+t1 = time.perf_counter()
+import xlsxwriter.workbook, xlsxwriter.worksheet
+from sdexl.publish.master import build_from_ledger
+from sdexl.workspace import open_workspace
+# Every public xlsxwriter call of the master (cells, formats, tables, charts, close), outermost calls
+# only: what xlsxwriter itself needs to write this master, whatever computes the figures.
+inside = [0.0]
+depth = [0]
+def timed(fn):
+    def wrapper(*args, **kwargs):
+        if depth[0]:
+            return fn(*args, **kwargs)
+        depth[0] += 1
+        t = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            inside[0] += time.perf_counter() - t
+            depth[0] -= 1
+    return wrapper
+for cls in (xlsxwriter.worksheet.Worksheet, xlsxwriter.workbook.Workbook):
+    for name, fn in list(vars(cls).items()):
+        if callable(fn) and not name.startswith("_") and not isinstance(fn, (staticmethod, classmethod, type)):
+            setattr(cls, name, timed(fn))
+t2 = time.perf_counter()
+build_from_ledger(open_workspace(sys.argv[1]), sys.argv[2])
+t3 = time.perf_counter()
+print(json.dumps({"pandas_numpy_import_seconds": t1 - t0, "build_seconds": t3 - t2, "xlsxwriter_seconds": inside[0]}))
+"""
+
+
 # --- measuring ------------------------------------------------------------------------------------
 
 
@@ -456,6 +491,15 @@ def run(args: argparse.Namespace) -> dict:
     step("harvest_library_no_outputs", figures, median_of(runs, [PY, "-c", HARVEST_ONLY_SCRIPT, str(only)],
                                                           lambda: copy_workspace(base, only) and None, log=log))
     step("build_outputs", figures, median_of(runs, sdexl_cmd("-w", str(only), "build", "--force", SURVEY), log=log))
+    build_floor = [json.loads(measure([PY, "-c", BUILD_FLOOR_SCRIPT, str(only), SURVEY], log=log)["stdout"].splitlines()[-1])
+                   for _ in range(runs)]
+    figures["build_floor"] = {
+        "seconds": round(statistics.median(d["xlsxwriter_seconds"] for d in build_floor), 3),
+        "pandas_numpy_import_seconds": round(statistics.median(d["pandas_numpy_import_seconds"] for d in build_floor), 3),
+        "build_seconds_in_process": round(statistics.median(d["build_seconds"] for d in build_floor), 3),
+    }
+    print(f"  {'master: xlsxwriter calls alone':<34} {figures['build_floor']['seconds']:>8.2f} s "
+          f"(pandas+numpy import {figures['build_floor']['pandas_numpy_import_seconds']:.2f} s)", flush=True)
     step("pandas_read_excel", figures,
          median_of(runs, [PY, "-c", PANDAS_SCRIPT.format(header=layout.ID_ROW), str(incoming)], log=log))
     step("pandas_read_excel_calamine", figures,
@@ -575,6 +619,7 @@ def markdown(results: dict) -> str:
         "harvest_one_new_file": "`sdexl harvest`, one new file into the harvested workspace",
         "harvest_library_no_outputs": "harvest only (library, no master build)",
         "build_outputs": "`sdexl build` (master.xlsx, data.csv, parquet)",
+        "build_floor": "xlsxwriter calls alone for the same master (in the build)",
         "pandas_read_excel": "pandas `read_excel` script (openpyxl)",
         "pandas_read_excel_calamine": "pandas `read_excel(engine=\"calamine\")` script",
         "calamine_floor": "python-calamine parse (floor)",
