@@ -15,6 +15,7 @@ cases relative to today's population.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -75,21 +76,26 @@ class Development:
     per_municipality: list[Change] = field(default_factory=list)
 
 
-def periods(snapshots: dict[str, Snapshot]) -> list[Period]:
-    """One Period per reference date, oldest first."""
+def periods(
+    snapshots: dict[str, Snapshot], indicators_of: Callable[[Snapshot], pd.DataFrame] = indicators
+) -> list[Period]:
+    """One Period per reference date, oldest first. ``indicators_of``: the figures of one snapshot (a
+    caller that already has them, sdexl.publish.context, passes its own so they are computed once)."""
     by_date: dict[dt.date, list[Snapshot]] = {}
     for snap in snapshots.values():
         if not snap.participants:
             continue  # nothing usable came back: not an opgørelse
         by_date.setdefault(snap.survey.reference_date, []).append(snap)
-    return [_period(date, sorted(group, key=lambda s: s.survey_id)) for date, group in sorted(by_date.items())]
+    return [
+        _period(date, sorted(group, key=lambda s: s.survey_id), indicators_of) for date, group in sorted(by_date.items())
+    ]
 
 
-def _period(date: dt.date, group: list[Snapshot]) -> Period:
+def _period(date: dt.date, group: list[Snapshot], indicators_of: Callable[[Snapshot], pd.DataFrame]) -> Period:
     values: dict[tuple[str, str, str], float] = {}
     participants: set[str] = set()
     for snap in group:  # later surveys overwrite earlier ones, municipality by municipality
-        frame = indicators(snap)
+        frame = indicators_of(snap)
         codes = set(frame[KOMMUNEKODE]) | {str(c) for c in snap.participants}
         for code in codes:
             for key in [k for k in values if k[0] == code]:
@@ -173,9 +179,12 @@ def _rate_change(level: str, members: list[str], before: Period, after: Period, 
     )
 
 
-def development(snapshots: dict[str, Snapshot], population: dict[str, int]) -> Development | None:
-    """Earliest against latest opgørelse; None when there is only one."""
-    found = periods(snapshots)
+def development(
+    snapshots: dict[str, Snapshot], population: dict[str, int], found: list[Period] | None = None
+) -> Development | None:
+    """Earliest against latest opgørelse; None when there is only one. ``found``: ``periods(snapshots)``
+    when the caller has it."""
+    found = periods(snapshots) if found is None else found
     if len(found) < 2:
         return None
     return compare(found[0], found[-1], population)

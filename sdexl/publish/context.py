@@ -10,6 +10,7 @@ from functools import cached_property
 import pandas as pd
 
 from sdexl.analysis.bases import count_reason, group_verdict, reason_text, sum_whole
+from sdexl.analysis.development import Period, periods
 from sdexl.analysis.indicators import CASES, band_questions, cases_question, indicators, lookup, rate_per_1000
 from sdexl.analysis.records import complete
 from sdexl.analysis.snapshot import KOMMUNEKODE, Snapshot
@@ -42,10 +43,14 @@ class MasterInput:
     threshold: int = 3
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
     _distributions: dict = field(default_factory=dict, init=False, repr=False)  # see group_distribution
+    _indicators: dict = field(default_factory=dict, init=False, repr=False)  # see indicators_of
 
     def __post_init__(self):
-        self.snapshot = complete(self.snapshot)
-        self.snapshots = {sid: complete(s) for sid, s in self.snapshots.items()}
+        own = self.snapshot
+        self.snapshot = complete(own)
+        # The survey being built is also among the rounds: the same completed object, so its figures
+        # are computed once for Oversigt, Kommuner, Udvikling and Læring.
+        self.snapshots = {sid: self.snapshot if s is own else complete(s) for sid, s in self.snapshots.items()}
 
     @property
     def survey(self):
@@ -65,9 +70,21 @@ class MasterInput:
             self._distributions[key] = distribution(records, item, self.snapshot.rejected)
         return self._distributions[key]
 
+    def indicators_of(self, snapshot: Snapshot) -> pd.DataFrame:
+        """``indicators(snapshot)`` for one of this build's snapshots, computed once a build."""
+        key = id(snapshot)
+        if key not in self._indicators:
+            self._indicators[key] = (snapshot, indicators(snapshot))  # the snapshot held: its id stays its own
+        return self._indicators[key][1]
+
     @cached_property
     def indicator_frame(self) -> pd.DataFrame:
-        return indicators(self.snapshot)
+        return self.indicators_of(self.snapshot)
+
+    @cached_property
+    def periods(self) -> list[Period]:
+        """Every opgørelse of the workspace, oldest first (Udvikling, Læring and the reports compare them)."""
+        return periods(self.snapshots, self.indicators_of)
 
     @cached_property
     def participants(self) -> list[str]:

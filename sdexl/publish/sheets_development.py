@@ -22,7 +22,7 @@ INDICATOR_LABELS = {
 
 def write_development(writer: SheetWriter, ctx: MasterInput) -> None:
     writer.heading("Udvikling: ændringen mellem opgørelserne")
-    dev = development(ctx.snapshots, ctx.population.values)
+    dev = development(ctx.snapshots, ctx.population.values, ctx.periods)
     if dev is None:
         writer.paragraph(
             "Der er kun data fra én opgørelse; udviklingen kan vises, når en senere (eller tidligere) "

@@ -18,7 +18,7 @@ The sheet also carries the share of all citizens in botilbud who are over
 
 from __future__ import annotations
 
-from sdexl.analysis.development import Period, compare, periods
+from sdexl.analysis.development import Period, compare
 from sdexl.analysis.indicators import CASES, EXIT_REASON, bands, rate_per_1000
 from sdexl.analysis.snapshot import KOMMUNEKODE
 from sdexl.analysis.suppress import HIDDEN, is_small
@@ -32,7 +32,7 @@ SHEET = ("Læring", "Kommuner med et fald siden forrige opgørelse, med årsager
 
 
 def previous_and_current(ctx: MasterInput) -> tuple[Period, Period] | None:
-    found = periods(ctx.snapshots)
+    found = ctx.periods
     current = next((i for i, p in enumerate(found) if ctx.survey.id in p.survey_ids), None)
     if not current:
         return None

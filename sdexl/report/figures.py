@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sdexl.analysis.development import NATIONAL, Period, compare, periods
+from sdexl.analysis.development import NATIONAL, Period, compare
 from sdexl.analysis.indicators import BOTILBUD_TOTAL, CASES, rate_per_1000, total_question
 from sdexl.analysis.snapshot import KOMMUNEKODE
 from sdexl.analysis.stats import ranking, variation
@@ -140,7 +140,7 @@ class Shared:
     @property
     def periods(self) -> list[Period]:
         if self._periods is None:
-            self._periods = periods(self.ctx.snapshots)
+            self._periods = self.ctx.periods
         return self._periods
 
     def comparison(self):
