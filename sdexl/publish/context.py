@@ -4,8 +4,10 @@ the other rounds (for Udvikling), the reference data and the settings."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 
@@ -16,6 +18,7 @@ from sdexl.analysis.records import complete
 from sdexl.analysis.snapshot import KOMMUNEKODE, Snapshot
 from sdexl.analysis.suppress import derived, suppress_small
 from sdexl.analysis.tables import Distribution, Item, by_kkr, distribution, with_places
+from sdexl.publish.background import Background
 from sdexl.reference import by_code, municipalities
 from sdexl.reference.population import Population
 
@@ -44,6 +47,8 @@ class MasterInput:
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
     _distributions: dict = field(default_factory=dict, init=False, repr=False)  # see group_distribution
     _indicators: dict = field(default_factory=dict, init=False, repr=False)  # see indicators_of
+    _memo: dict = field(default_factory=dict, init=False, repr=False)  # see memo
+    _background: Background | None = field(default=None, init=False, repr=False)  # see in_background
 
     def __post_init__(self):
         own = self.snapshot
@@ -61,9 +66,38 @@ class MasterInput:
         """The records of each KKR (the participants' own), in the KKRs' order."""
         return by_kkr(with_places(self.snapshot.records))
 
+    # -- figures computed once a build, perhaps by a child on the other core -------------------
+    def in_background(self, compute: Callable[[MasterInput], None]) -> None:
+        """Fork a child that runs ``compute(self)`` (filling the caches below) and hands back what it
+        computed; the first ``group_distribution`` or ``memo`` takes it (sdexl.publish.background)."""
+        def run() -> dict:  # in the child
+            compute(self)
+            return {"distributions": self._distributions, "memo": self._memo}
+
+        self._background = Background(run)
+
+    def join_background(self) -> None:
+        """Take the child's figures, if there is a child; without them every figure is computed here."""
+        background, self._background = self._background, None
+        computed = background.join() if background is not None else None
+        for key, value in (computed or {}).get("distributions", {}).items():
+            self._distributions.setdefault(key, value)
+        for key, value in (computed or {}).get("memo", {}).items():
+            self._memo.setdefault(key, value)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once a build (the correlations of Sammenhæng, say)."""
+        if self._background is not None:
+            self.join_background()
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
     def group_distribution(self, group: str, item: Item) -> Distribution:
         """The distribution of ``item`` in a KKR, or in ``NATIONAL_GROUP`` (all records), computed
         once a build: Land, KKR, Udtrådte and their protection show the same ones."""
+        if self._background is not None:
+            self.join_background()
         key = (group, item.key)
         if key not in self._distributions:
             records = self.snapshot.records if group == NATIONAL_GROUP else self.kkr_records[group]

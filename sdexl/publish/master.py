@@ -21,8 +21,8 @@ from sdexl import __version__, atomic, messages
 from sdexl.analysis.indicators import BOTILBUD_TOTAL, total_question
 from sdexl.analysis.snapshot import CASE_REF, KOMMUNEKODE, Snapshot
 from sdexl.analysis.suppress import HIDDEN
-from sdexl.analysis.tables import present
-from sdexl.publish.context import MasterInput
+from sdexl.analysis.tables import analysis_items, present
+from sdexl.publish.context import NATIONAL_GROUP, MasterInput
 from sdexl.publish.dataset import dataset, write_dataset
 from sdexl.publish.masking import mask_cpr
 from sdexl.publish.sheet import Block, SheetWriter
@@ -30,7 +30,7 @@ from sdexl.publish.sheets_development import write_development
 from sdexl.publish.sheets_distribution import write_exits, write_kkr, write_land
 from sdexl.publish.sheets_learning import SHEET as SHEET_LEARNING
 from sdexl.publish.sheets_learning import write_learning
-from sdexl.publish.sheets_municipal import write_correlation, write_municipalities, write_variation
+from sdexl.publish.sheets_municipal import correlations, write_correlation, write_municipalities, write_variation
 from sdexl.reference import municipalities
 from sdexl.reference.population import read_population
 from sdexl.reference.socio import read_socio
@@ -84,7 +84,6 @@ def build_outputs(ws, survey_id: str, snapshots: dict[str, Snapshot]) -> list[Pa
     """
     snapshot = snapshots[survey_id]
     folder = ws.output_dir(survey_id)
-    written = write_dataset(snapshot, folder)
     ctx = MasterInput(
         snapshot,
         snapshots,
@@ -92,11 +91,27 @@ def build_outputs(ws, survey_id: str, snapshots: dict[str, Snapshot]) -> list[Pa
         read_socio(ws.reference),
         threshold=ws.config.small_cell_threshold,
     )
-    synthetic = bool(getattr(ws.config, "synthetic", False))
-    written.append(write_master(folder / MASTER_NAME, ctx, synthetic=synthetic))
+    ctx.in_background(figures)  # the other core computes them while data.csv, Oversigt and Data are written
+    try:
+        written = write_dataset(snapshot, folder)
+        synthetic = bool(getattr(ws.config, "synthetic", False))
+        written.append(write_master(folder / MASTER_NAME, ctx, synthetic=synthetic))
+    finally:
+        ctx.join_background()  # no child outlives the build, whatever happened
     if synthetic:
         written.append(atomic.write_text(folder / SYNTHETIC_NOTE_NAME, SYNTHETIC_NOTE))
     return written
+
+
+def figures(ctx: MasterInput) -> None:
+    """What the figure sheets read most, into ``ctx``'s caches: every distribution of the country and
+    of each KKR (Land, KKR, Udtrådte) and the correlations (Sammenhæng)."""
+    for item in analysis_items(ctx.survey):
+        if item.kind == "number":
+            continue
+        for group in (NATIONAL_GROUP, *ctx.kkr_records):
+            ctx.group_distribution(group, item)
+    ctx.memo("correlations", lambda: correlations(ctx))
 
 
 def build_from_ledger(ws, survey_id: str) -> list[Path]:

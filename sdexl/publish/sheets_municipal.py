@@ -278,7 +278,7 @@ def correlations(ctx: MasterInput):
 
 def correlation_block(ctx: MasterInput) -> Block:
     rows = []
-    for label, c in correlations(ctx).items():
+    for label, c in ctx.memo("correlations", lambda: correlations(ctx)).items():
         numbers = [c.pearson_r, c.pearson_p, c.spearman_rho, c.spearman_p]
         rows.append([label, c.n] + [NA if v is None else v for v in numbers] + [c.message])
     note = "" if ctx.socio else " Der er ikke importeret et socioøkonomisk indeks (sdexl reference socio)."
