@@ -1,3 +1,3 @@
-from sdexl.cli import main
+from sdexl.cli import run
 
-main()
+run()

@@ -10,7 +10,8 @@ import zipfile
 
 import pytest
 
-from sdexl.publish import background, context
+from sdexl import background
+from sdexl.publish import context
 from sdexl.publish import master as master_module
 from sdexl.publish.master import build_outputs
 from tests.synthetic_snapshots import all_snapshots
@@ -93,4 +94,41 @@ def test_whatever_goes_wrong_in_the_child_the_master_is_the_same(ws, monkeypatch
     assert _build(ws, snapshots, monkeypatch, here) == expected
     assert here  # computed in this process instead
     assert time.monotonic() - started < 25  # a hanging child is given up, not waited for
+    assert _no_child_left()
+
+
+def _fake_workbooks(monkeypatch, fail_in_child: bool = False) -> list:
+    """receipt_workbook replaced by one that says which process made it (the real one is xlsxwriter's)."""
+    from sdexl.harvest import receipt as receipt_module
+
+    parent = os.getpid()
+
+    def made_by(receipt, config):
+        if fail_in_child and os.getpid() != parent:
+            raise RuntimeError("a bug in the background")
+        return f"{receipt}:{os.getpid()}".encode()
+
+    monkeypatch.setattr(receipt_module, "receipt_workbook", made_by)
+    return receipt_module
+
+
+def test_half_the_receipts_of_a_batch_are_made_on_the_other_core_in_their_order(monkeypatch, tmp_path):
+    receipt_module = _fake_workbooks(monkeypatch)
+    batch = [(tmp_path / f"{n}.xlsx", f"kvittering {n}") for n in range(10)]
+    made = receipt_module._workbooks(batch, config=None)
+    assert [path for path, _ in made] == [path for path, _ in batch]
+    assert [data.split(b":")[0].decode() for _, data in made] == [r for _, r in batch]
+    makers = [int(data.split(b":")[1]) for _, data in made]
+    assert makers[:5] == [os.getpid()] * 5 and os.getpid() not in makers[5:]
+    assert _no_child_left()
+
+
+def test_a_small_batch_is_made_here_and_a_failing_child_is_made_up_for(monkeypatch, tmp_path):
+    receipt_module = _fake_workbooks(monkeypatch, fail_in_child=True)
+    small = [(tmp_path / f"{n}.xlsx", f"kvittering {n}") for n in range(receipt_module.SPLIT_FROM - 1)]
+    assert {int(d.split(b":")[1]) for _, d in receipt_module._workbooks(small, None)} == {os.getpid()}
+    batch = [(tmp_path / f"{n}.xlsx", f"kvittering {n}") for n in range(12)]
+    made = receipt_module._workbooks(batch, None)
+    assert [d.split(b":")[0].decode() for _, d in made] == [r for _, r in batch]
+    assert {int(d.split(b":")[1]) for _, d in made} == {os.getpid()}
     assert _no_child_left()

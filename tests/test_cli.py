@@ -63,3 +63,18 @@ def test_errors_are_one_sentence_without_traceback(tmp_path):
     assert bad_code.exit_code == 1 and "'999' is not a kommunekode" in bad_code.output
     debug = CliRunner().invoke(main, ["--debug", "-w", str(tmp_path / "ws"), "generate", "sde-1999"])
     assert debug.exception is not None  # --debug lets the exception through, with its traceback
+
+
+def test_the_command_line_tunes_the_collector_for_its_run_and_the_library_does_not(monkeypatch):
+    import gc
+
+    import sdexl.cli as cli_module
+
+    before = gc.get_threshold()
+    assert before != cli_module.GC_THRESHOLDS  # importing sdexl changed nothing
+    monkeypatch.setattr(cli_module, "main", lambda: None)
+    try:
+        cli_module.run()
+        assert gc.get_threshold() == cli_module.GC_THRESHOLDS
+    finally:
+        gc.set_threshold(*before)

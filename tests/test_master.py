@@ -15,6 +15,7 @@ import pytest
 
 from sdexl import messages
 from sdexl.analysis.suppress import HIDDEN
+from sdexl.publish.dataset import dataset
 from sdexl.publish.master import build_outputs
 from sdexl.reference.population import import_population
 from sdexl.reference.socio import import_socio
@@ -224,6 +225,20 @@ def test_data_sheet_is_an_excel_table_and_text_stays_text(built):
     assert evil and all(c.data_type == "s" for c in evil)
     assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
     assert "Data" in wb["Data"].tables and "Kilder" in wb["Kilder"].tables
+
+
+def test_the_data_table_holds_a_cell_for_each_answer_and_none_for_an_empty_one(built):
+    """An empty cell of an Excel table needs no cell element: leaving them out is a sixth of the Data
+    sheet's cells, and the table still spans every row and column."""
+    path = built["ws"].output_dir("sde-2022") / "master.xlsx"
+    sheet = openpyxl.load_workbook(path)["Data"]
+    first, last = sheet.tables["Data"].ref.split(":")
+    header = int("".join(ch for ch in first if ch.isdigit()))
+    cells = [c for row in sheet.iter_rows(min_row=header + 1) for c in row if c.has_style or c.value is not None]
+    frame = dataset(built["snapshots"]["sde-2022"])
+    answers = int(frame.notna().sum().sum())
+    assert frame.isna().sum().sum() > 0  # the synthetic round has empty answers
+    assert len(cells) == answers and all(c.value is not None for c in cells)
 
 
 # -- Land ---------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sdexl.analysis.records import complete
 from sdexl.analysis.snapshot import KOMMUNEKODE, Snapshot
 from sdexl.analysis.suppress import derived, suppress_small
 from sdexl.analysis.tables import Distribution, Item, by_kkr, distribution, with_places
-from sdexl.publish.background import Background
+from sdexl.background import Background
 from sdexl.reference import by_code, municipalities
 from sdexl.reference.population import Population
 
@@ -69,7 +69,7 @@ class MasterInput:
     # -- figures computed once a build, perhaps by a child on the other core -------------------
     def in_background(self, compute: Callable[[MasterInput], None]) -> None:
         """Fork a child that runs ``compute(self)`` (filling the caches below) and hands back what it
-        computed; the first ``group_distribution`` or ``memo`` takes it (sdexl.publish.background)."""
+        computed; the first ``group_distribution`` or ``memo`` takes it (sdexl.background)."""
         def run() -> dict:  # in the child
             compute(self)
             return {"distributions": self._distributions, "memo": self._memo}

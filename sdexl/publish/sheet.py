@@ -207,6 +207,8 @@ class SheetWriter:
             self.layout.measure(col, len(h) + 4)  # room for the filter button
         for offset, values in enumerate(rows, start=1):
             for col, value in enumerate(values):
+                if value is None:
+                    continue  # an empty cell of a table needs no cell at all (a sixth of the Data sheet)
                 self.cell(first + offset, col, value, kinds[col] if col < len(kinds) else "text")
         if last - first > self.layout.repeat_length:
             self.layout.repeat, self.layout.repeat_length = (first, first), last - first

@@ -1,17 +1,20 @@
-"""The master's costliest figures, computed on the other core while the Data sheet is written.
+"""Work computed on the other core: a forked child that only computes and hands back its result.
 
-A build is one process writing one workbook, so it uses one core; the machine has two. Before the
-sheets are written, ``start`` forks a child that computes what the figure sheets read most: every
-answer distribution of the country and of each KKR (Land, KKR, Udtrådte) and the correlations
-(Sammenhæng, whose p-values need scipy's 0.07 s import). Meanwhile this process writes data.csv,
-data.parquet, Oversigt and Data, which need none of them. The first sheet that asks for a
-distribution or the correlations waits for the child (``MasterInput`` calls ``join``) and takes
-its results.
+A build writes one workbook, and harvest writes its receipts, in one process: one core of the
+two. ``Background(compute)`` forks a child running ``compute()``; ``join()`` returns its result
+(pickled through a pipe), or None. Used for:
 
-The child only computes: it writes no file and touches neither the ledger nor the workspace, so
-a kill anywhere leaves what it left before. Whatever goes wrong in it (an exception, a crash, a
-hang beyond ``TIMEOUT_SECONDS``), this process computes the same figures itself, as it does where
-it cannot fork. The figures are the same either way: the child is a copy of this process.
+* the master's costliest figures (sdexl.publish.master.figures): every answer distribution of the
+  country and of each KKR, and the correlations (whose p-values need scipy's 0.07 s import), while
+  this process writes data.csv, data.parquet, Oversigt and Data, which need none of them;
+* half of each batch of receipt workbooks (sdexl.harvest.receipt), while this process makes the
+  other half.
+
+The child only computes: it writes no file and touches neither the ledger nor the workspace, so a
+kill anywhere leaves what it left before, and every file is still written by this process.
+Whatever goes wrong in the child (an exception, a crash, a hang beyond ``TIMEOUT_SECONDS``), the
+caller computes the same thing itself, as it does where it cannot fork. The result is the same
+either way: the child is a copy of this process.
 """
 
 from __future__ import annotations
