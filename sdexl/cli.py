@@ -7,10 +7,12 @@ sentence here; a traceback is shown only with ``--debug``.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import gc
 import os
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -120,7 +122,37 @@ def run() -> None:
     """The console script and ``python -m sdexl``: the command line, with the collector tuned for one run
     (the process's own setting; importing sdexl as a library changes nothing)."""
     gc.set_threshold(*GC_THRESHOLDS)
-    main()
+    try:
+        main()
+    except SystemExit as stop:
+        exit_now(stop.code)
+    exit_now(0)
+
+
+def exit_now(code) -> None:
+    """End the process as ``sys.exit(code)`` would, without tearing down every object first.
+
+    After a harvest and a build the interpreter spent 0.12 s freeing what it held (measured on the
+    bench), for nothing: the process ends anyway. The exit handlers still run (logging, the
+    multiprocessing helpers) and the output is flushed; every file sdexl writes is closed and synced
+    before this. With another thread still running, the usual exit waits for it as always.
+    """
+    if threading.active_count() > 1:
+        raise SystemExit(code)
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"): the message on stderr, status 1
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`sdexl status | head`): nothing more to say
+            pass
+    os._exit(status & 0xFF)
 
 
 @click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import click
+import pytest
 from click.testing import CliRunner
 
 from sdexl.cli import main
@@ -73,8 +77,24 @@ def test_the_command_line_tunes_the_collector_for_its_run_and_the_library_does_n
     before = gc.get_threshold()
     assert before != cli_module.GC_THRESHOLDS  # importing sdexl changed nothing
     monkeypatch.setattr(cli_module, "main", lambda: None)
+    monkeypatch.setattr(cli_module, "exit_now", lambda code: None)  # not the test process
     try:
         cli_module.run()
         assert gc.get_threshold() == cli_module.GC_THRESHOLDS
     finally:
         gc.set_threshold(*before)
+
+
+@pytest.mark.parametrize(("code", "status", "err"), [(None, 0, ""), (3, 3, ""), ("Stop here.", 1, "Stop here.\n")])
+def test_the_quick_exit_keeps_the_status_the_output_and_the_exit_handlers(code, status, err):
+    script = (
+        "import atexit, sys\n"
+        "from sdexl.cli import exit_now\n"
+        "atexit.register(lambda: print('handler ran'))\n"
+        "sys.stdout.write('buffered, not yet flushed')\n"
+        f"exit_now({code!r})\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == status
+    assert done.stdout == "buffered, not yet flushedhandler ran\n"
+    assert done.stderr == err
