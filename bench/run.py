@@ -96,6 +96,31 @@ result = harvest(open_workspace(sys.argv[1]))
 print(len(result.files))
 """
 
+# Part of the floor scripts below: every public xlsxwriter call (cells, formats, tables, validations,
+# charts, close) timed, outermost calls only, into inside[0]: what xlsxwriter itself needs for the
+# workbooks the script writes, cell calls included, whatever computes their content.
+XLSXWRITER_CALLS = """
+inside = [0.0]
+depth = [0]
+def timed(fn):
+    def wrapper(*args, **kwargs):
+        if depth[0]:
+            return fn(*args, **kwargs)
+        depth[0] += 1
+        t = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            inside[0] += time.perf_counter() - t
+            depth[0] -= 1
+    return wrapper
+def time_public_calls(*classes):
+    for cls in classes:
+        for name, fn in list(vars(cls).items()):
+            if callable(fn) and not name.startswith("_") and not isinstance(fn, (staticmethod, classmethod, type)):
+                setattr(cls, name, timed(fn))
+"""
+
 FLOOR_SCRIPT = """
 import json, sys, time
 import xlsxwriter.workbook, xlsxwriter.worksheet
@@ -111,26 +136,9 @@ def timed_close(self):
     finally:
         spent.append(time.perf_counter() - t)
 fastsheet.Workbook.close = timed_close
-# Every public xlsxwriter call (cells, formats, validations, close), outermost calls only: the time
-# xlsxwriter itself needs for these workbooks, cell calls included.
-inside = [0.0]
-depth = [0]
-def timed(fn):
-    def wrapper(*args, **kwargs):
-        if depth[0]:
-            return fn(*args, **kwargs)
-        depth[0] += 1
-        t = time.perf_counter()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            inside[0] += time.perf_counter() - t
-            depth[0] -= 1
-    return wrapper
-for cls in (xlsxwriter.worksheet.Worksheet, xlsxwriter.workbook.Workbook, fastsheet.Workbook, fastsheet.FormulaWorksheet):
-    for name, fn in list(vars(cls).items()):
-        if callable(fn) and not name.startswith("_") and not isinstance(fn, (staticmethod, classmethod, type)):
-            setattr(cls, name, timed(fn))
+""" + XLSXWRITER_CALLS + """
+time_public_calls(xlsxwriter.worksheet.Worksheet, xlsxwriter.workbook.Workbook, fastsheet.Workbook,
+                  fastsheet.FormulaWorksheet)
 t = time.perf_counter()
 from sdexl.reference import municipalities
 codes = sorted((m.code for m in municipalities()), key=int)[: int(sys.argv[3])]
@@ -148,26 +156,8 @@ t1 = time.perf_counter()
 import xlsxwriter.workbook, xlsxwriter.worksheet
 from sdexl.publish.master import build_from_ledger
 from sdexl.workspace import open_workspace
-# Every public xlsxwriter call of the master (cells, formats, tables, charts, close), outermost calls
-# only: what xlsxwriter itself needs to write this master, whatever computes the figures.
-inside = [0.0]
-depth = [0]
-def timed(fn):
-    def wrapper(*args, **kwargs):
-        if depth[0]:
-            return fn(*args, **kwargs)
-        depth[0] += 1
-        t = time.perf_counter()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            inside[0] += time.perf_counter() - t
-            depth[0] -= 1
-    return wrapper
-for cls in (xlsxwriter.worksheet.Worksheet, xlsxwriter.workbook.Workbook):
-    for name, fn in list(vars(cls).items()):
-        if callable(fn) and not name.startswith("_") and not isinstance(fn, (staticmethod, classmethod, type)):
-            setattr(cls, name, timed(fn))
+""" + XLSXWRITER_CALLS + """
+time_public_calls(xlsxwriter.worksheet.Worksheet, xlsxwriter.workbook.Workbook)
 t2 = time.perf_counter()
 build_from_ledger(open_workspace(sys.argv[1]), sys.argv[2])
 t3 = time.perf_counter()

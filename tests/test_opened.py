@@ -34,12 +34,18 @@ def _return(workspace, tmp_path):
     return path, {"sde-2022": survey}, issued
 
 
-def test_examining_a_return_opens_its_zip_once(workspace, tmp_path, monkeypatch):
+def _examined(workspace, tmp_path, start_counting):
+    """A valid return, examined as harvest does once it is written (counting from then on)."""
     path, surveys, issued = _return(workspace, tmp_path)
     (tmp_path / "w1").mkdir()
-    opens = _count_zip_opens(monkeypatch)
+    counted = start_counting()
     outcome = examine(path, "incoming/101_København.xlsx", surveys, issued, tmp_path / "w1")
     assert outcome.verdict == "accepted", outcome.report.issues
+    return outcome, counted
+
+
+def test_examining_a_return_opens_its_zip_once(workspace, tmp_path, monkeypatch):
+    outcome, opens = _examined(workspace, tmp_path, lambda: _count_zip_opens(monkeypatch))
     assert len(outcome.report.records) == 1
     assert len(opens) == 1, opens
 
@@ -100,11 +106,7 @@ def _count_member_inflations(monkeypatch) -> list[str]:
 def test_the_entry_sheet_is_inflated_once_while_a_return_is_examined(workspace, tmp_path, monkeypatch):
     # The container check verifies every member's CRC; the prolog check and the formula/error scan of
     # the sheet XML used to inflate the same members again. calamine reads the zip with its own code.
-    path, surveys, issued = _return(workspace, tmp_path)
-    (tmp_path / "w1").mkdir()
-    inflated = _count_member_inflations(monkeypatch)
-    outcome = examine(path, "incoming/101_København.xlsx", surveys, issued, tmp_path / "w1")
-    assert outcome.verdict == "accepted", outcome.report.issues
+    _, inflated = _examined(workspace, tmp_path, lambda: _count_member_inflations(monkeypatch))
     sheets = [n for n in inflated if n.startswith("xl/worksheets/sheet")]
     assert sheets and len(sheets) == len(set(sheets)), sheets
     assert opened._members == {}  # the kept bytes go with the examination
