@@ -252,7 +252,7 @@ def _verify_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[s
         with zf.open(info) as member:
             first = member.read(_READ_CHUNK)
             heads[info.filename] = first[:_PROLOG_BYTES]
-            if len(first) < _READ_CHUNK:  # the whole member (its CRC was checked at its end)
+            if len(first) < _READ_CHUNK:  # the whole member, under 1 MB (its CRC was checked at its end)
                 opened.keep(zf, info.filename, first)
                 continue
             while member.read(_READ_CHUNK):

@@ -12,7 +12,8 @@ bounded: a worker whose file runs past the time limit is killed and replaced,
 and a worker that hits its memory limit or dies is replaced too; that file is
 rejected and the others go on. A worker is also replaced after
 ``jobs_per_worker`` files, so a slow leak in a library cannot grow without end.
-``call_isolated`` (one file) forks one child for it.
+``call_isolated`` (one file) forks one child for it; ``start_isolated`` does the same and lets
+the caller work on until it asks for the result.
 
 Only the exception's type name crosses back from a child: messages can quote
 cell contents, and those must not reach the logs.
@@ -88,20 +89,38 @@ def call_isolated(fn: Callable[..., Any], *args: Any, timeout: float, memory_byt
     """``fn(*args)`` in a forked child; its result must pickle."""
     if not can_fork():
         return fn(*args)
-    reader, child = _start_child(multiprocessing.get_context("fork"), fn, args, memory_bytes)
-    try:
-        if not reader.poll(timeout):
-            raise TimedOut(timeout)
-        status, payload = reader.recv()
-    except EOFError:  # killed by a signal, or the memory limit hit before it could answer
-        child.join()
-        raise Crashed(child.exitcode) from None
-    finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
-        reader.close()
-    return _result(status, payload)
+    return start_isolated(fn, *args, memory_bytes=memory_bytes).result(timeout)
+
+
+def start_isolated(fn: Callable[..., Any], *args: Any, memory_bytes: int) -> Pending:
+    """``fn(*args)`` started in a forked child (fork must be available); ``result`` waits for it, so
+    the caller can do other work meanwhile (sdexl.background)."""
+    return Pending(*_start_child(multiprocessing.get_context("fork"), fn, args, memory_bytes))
+
+
+class Pending:
+    """A child started by ``start_isolated``."""
+
+    def __init__(self, reader, child):
+        self.reader, self.child = reader, child
+
+    def result(self, timeout: float) -> Any:
+        """The child's result; raises an ``IsolationError`` when there is none within ``timeout`` seconds.
+        The child is gone afterwards, whatever happened."""
+        reader, child = self.reader, self.child
+        try:
+            if not reader.poll(timeout):
+                raise TimedOut(timeout)
+            status, payload = reader.recv()
+        except EOFError:  # killed by a signal, or the memory limit hit before it could answer
+            child.join()
+            raise Crashed(child.exitcode) from None
+        finally:
+            if child.is_alive():
+                child.kill()
+            child.join()
+            reader.close()
+        return _result(status, payload)
 
 
 def _child(writer, fn: Callable[..., Any], args: tuple, memory_bytes: int) -> None:

@@ -9,7 +9,7 @@ otherwise, exactly as before. A file that does not open as a zip is left to the
 readers, which report it as they always did.
 
 The container check inflates every member once to verify its CRC; it keeps the
-bytes of the small ones (``keep``), so the prolog check and the sheet scan read
+bytes of those under 1 MB (``keep``), so the prolog check and the sheet scan read
 them from memory instead of inflating the same member again (``read``).
 """
 
@@ -23,8 +23,6 @@ from pathlib import Path
 
 _open: dict[tuple[int, int, int], zipfile.ZipFile] = {}
 _members: dict[int, dict[str, bytes]] = {}  # id of an open shared zip -> member name -> its verified bytes
-
-KEEP_MEMBER_BYTES = 16 * 1024 * 1024  # a member larger than this is inflated again when read (memory stays flat)
 
 
 def _identity(path: Path) -> tuple[int, int, int] | None:
@@ -74,7 +72,7 @@ def zip_file(path: Path) -> Iterator[zipfile.ZipFile]:
 def keep(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     """Remember a verified member of a shared zip for ``read`` (ignored for a zip of one's own)."""
     kept = _members.get(id(zf))
-    if kept is not None and len(data) <= KEEP_MEMBER_BYTES:
+    if kept is not None:
         kept[name] = data
 
 

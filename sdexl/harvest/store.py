@@ -89,8 +89,8 @@ def _records(
         by_record: dict[int, dict] = defaultdict(dict)
         errors: dict[int, dict[str, str]] = defaultdict(dict)
         codes = _error_codes(conn, sub["sha256"])
-        answers = [a for a in _answers(conn, sub["sha256"]) if a[1] in wanted]
-        for (record, qid, _value, error, row), value in zip(answers, _decode([a[2] for a in answers])):
+        stored = [a for a in _answers(conn, sub["sha256"]) if a[1] in wanted]
+        for (record, qid, _value, error, row), value in zip(stored, _decode([a[2] for a in stored])):
             by_record[record][qid] = None if error else value
             if error:
                 errors[record][qid] = _code_for(codes, qid, row)

@@ -79,16 +79,15 @@ class MasterInput:
     def join_background(self) -> None:
         """Take the child's figures, if there is a child; without them every figure is computed here."""
         background, self._background = self._background, None
-        computed = background.join() if background is not None else None
-        for key, value in (computed or {}).get("distributions", {}).items():
+        computed = (background.join() if background is not None else None) or {}
+        for key, value in computed.get("distributions", {}).items():
             self._distributions.setdefault(key, value)
-        for key, value in (computed or {}).get("memo", {}).items():
+        for key, value in computed.get("memo", {}).items():
             self._memo.setdefault(key, value)
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()``, once a build (the correlations of Sammenhæng, say)."""
-        if self._background is not None:
-            self.join_background()
+        self.join_background()
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
@@ -96,8 +95,7 @@ class MasterInput:
     def group_distribution(self, group: str, item: Item) -> Distribution:
         """The distribution of ``item`` in a KKR, or in ``NATIONAL_GROUP`` (all records), computed
         once a build: Land, KKR, Udtrådte and their protection show the same ones."""
-        if self._background is not None:
-            self.join_background()
+        self.join_background()
         key = (group, item.key)
         if key not in self._distributions:
             records = self.snapshot.records if group == NATIONAL_GROUP else self.kkr_records[group]

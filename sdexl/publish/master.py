@@ -91,10 +91,10 @@ def build_outputs(ws, survey_id: str, snapshots: dict[str, Snapshot]) -> list[Pa
         read_socio(ws.reference),
         threshold=ws.config.small_cell_threshold,
     )
+    synthetic = bool(getattr(ws.config, "synthetic", False))
     ctx.in_background(figures)  # the other core computes them while data.csv, Oversigt and Data are written
     try:
         written = write_dataset(snapshot, folder)
-        synthetic = bool(getattr(ws.config, "synthetic", False))
         written.append(write_master(folder / MASTER_NAME, ctx, synthetic=synthetic))
     finally:
         ctx.join_background()  # no child outlives the build, whatever happened

@@ -79,7 +79,6 @@ class SheetWriter:
         self.row = 0
         self.layout = Layout()
         self._formats: dict[tuple, object] = {}
-        self._plain: dict[str, object] = {}  # kind -> its format without extras (fmt's shortcut)
         self._values: dict[tuple[int, int], object] = {}
         self._texts: list[tuple[int, str, tuple]] = []  # wide texts, written by finish across the table width
         if banner:  # e.g. "SYNTETISKE DATA – kun til demonstration", above everything else
@@ -88,15 +87,11 @@ class SheetWriter:
 
     # -- formats ------------------------------------------------------------
     def fmt(self, kind: str = "text", **extra):
-        if not extra and kind in self._plain:  # the common case, looked up once per cell
-            return self._plain[kind]
-        key = (kind, tuple(sorted(extra.items())))
+        key = (kind, tuple(sorted(extra.items())) if extra else ())  # most cells have no extras: no sort
         if key not in self._formats:
             props = {"num_format": NUMBER_FORMATS.get(kind, "General"), "valign": "top"}
             props.update(extra)
             self._formats[key] = self.workbook.add_format(props)
-            if not extra:
-                self._plain[kind] = self._formats[key]
         return self._formats[key]
 
     # -- text ---------------------------------------------------------------
@@ -145,20 +140,14 @@ class SheetWriter:
     def text(self, row: int, col: int, value: str, *, wrap_at: int = printing.TEXT_CAP, **extra) -> None:
         """Text in one cell; longer than ``wrap_at`` characters, it wraps in a column that wide."""
         value = value[:CELL_TEXT_LIMIT]
-        length = len(value)
         if value.startswith(FORMULA_STARTS):
             extra["quote_prefix"] = True
-        if length > wrap_at:
+        if len(value) > wrap_at:
             extra["text_wrap"] = True
             self.layout.wraps.append((row, col, value, printing.ROW_POINTS))
         self.sheet.write_string(row, col, value, self.fmt("text", **extra))
         self._values[(row, col)] = value
-        measured = self.layout.measured  # Layout.measure inlined: this runs for every text cell of the master
-        needed = (length if length < wrap_at else wrap_at) + 1
-        if needed > measured.get(col, 0):
-            measured[col] = needed
-        if col > self.layout.last_col:
-            self.layout.last_col = col
+        self.layout.measure(col, min(len(value), wrap_at) + 1)
 
     # -- tables -------------------------------------------------------------
     def block(self, block: Block) -> Placed:

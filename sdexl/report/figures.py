@@ -129,7 +129,6 @@ class Shared:
     def __init__(self, ctx: MasterInput):
         self.ctx = ctx
         self._distributions: dict[tuple, object] = {}
-        self._periods = None
 
     def distribution(self, item: Item, members: list[str]):
         key = (item.key, item.kind, tuple(members))
@@ -139,9 +138,7 @@ class Shared:
 
     @property
     def periods(self) -> list[Period]:
-        if self._periods is None:
-            self._periods = self.ctx.periods
-        return self._periods
+        return self.ctx.periods
 
     def comparison(self):
         """(before, after, Development) of the previous opgørelse and this survey's; None without one."""
